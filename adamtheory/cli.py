@@ -1,0 +1,192 @@
+"""Command-line interface: a thin layer over the library.
+
+Errors caused by the user's input print one line to stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import __version__
+from .errors import InputError
+
+EXAMPLES = {
+    "main": """examples:
+  adamtheory check --alpha "0.5/sqrt(t)" --beta 0.9 --theta "1 - 0.01/t"
+  adamtheory check --optimizer adam --lr 0.001 --beta1 0.9 --beta2 0.999
+  adamtheory check --alpha "a*t**(-s)" --beta 0.9 --theta "1 - 0.01*t**(-r)" \\
+      --param a=0.5 --param s=0.5 --param r=1 --json""",
+    "check": """examples:
+  adamtheory check --alpha "0.5/sqrt(t)" --beta 0.9 --theta "1 - 0.01/t"
+  adamtheory check --optimizer rmsprop --lr 0.01 --beta2 0.99
+  adamtheory check --alpha "a*t**(-s)" --beta 0 --theta "1 - 0.01*t**(-r)" \\
+      --param a=0.5 --param s=0.5 --param r=1 --json
+
+schedules are expressions in the step t (t = 1, 2, ...) and --param names, with
+numbers, + - * / **, parentheses, sqrt, log, exp, min, max, floor.""",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error message and exit status 2."""
+
+    def error(self, message):
+        raise InputError(f"{message} (see '{self.prog} --help')")
+
+
+def _parse_param(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise InputError(f"--param {text!r}: write NAME=VALUE, e.g. --param s=0.5")
+    name, value = text.split("=", 1)
+    return name.strip(), value.strip()
+
+
+def _spec_from_args(args):
+    from .specs import OptimizerSpec, named
+
+    schedule_given = any(x is not None for x in (args.alpha, args.beta, args.theta))
+    if args.optimizer and schedule_given:
+        raise InputError("give either --optimizer or --alpha/--beta/--theta, not both")
+    variant = {}
+    if args.amsgrad:
+        variant["amsgrad"] = None if args.amsgrad == "none" else args.amsgrad
+    if args.optimizer:
+        spec = named(
+            args.optimizer, lr=args.lr, beta1=args.beta1, beta2=args.beta2,
+            eps=args.eps, lr_decay=args.lr_decay,
+        )
+    else:
+        missing = [n for n in ("alpha", "beta", "theta") if getattr(args, n) is None]
+        if missing:
+            raise InputError(
+                f"missing --{missing[0]}; give --alpha, --beta and --theta, or --optimizer NAME"
+            )
+        for flag in ("lr", "beta1", "beta2", "lr_decay"):
+            if getattr(args, flag) is not None:
+                raise InputError(f"--{flag.replace('_', '-')} goes with --optimizer; put it in the schedules instead")
+        params = dict(_parse_param(p) for p in args.param or [])
+        spec = OptimizerSpec.from_text(
+            args.alpha, args.beta, args.theta, params=params,
+            eps=1e-8 if args.eps is None else args.eps,
+        )
+        unused = [k for k in params if not any(
+            k in s.free_parameters or k in dict(s.params) for s in (spec.alpha, spec.beta, spec.theta)
+        )]
+        if unused:
+            raise InputError(f"--param {unused[0]} is not used by any schedule; remove it or use it")
+    if args.variant:
+        spec = spec.with_variant(args.variant)
+    if variant:
+        from dataclasses import replace
+
+        spec = replace(spec, **variant)
+    return spec
+
+
+def _print_verdict(v) -> None:
+    spec = v.spec
+    print(f"Generic Adam sufficient condition ({spec.name})")
+    print(f"  α_t = {spec.alpha.describe()}   β_t = {spec.beta.describe()}   θ_t = {spec.theta.describe()}")
+    print()
+    rows = [(k, c.status, c.method + (f" t≤{c.range[1]:.0e}" if c.range else ""), c.reason)
+            for k, c in v.conditions.items()]
+    widths = [max(len(r[i]) for r in rows + [("condition", "status", "method", "")]) for i in range(3)]
+    print(f"  {'condition':<{widths[0]}}  {'status':<{widths[1]}}  {'method':<{widths[2]}}  reason")
+    for r in rows:
+        print(f"  {r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")
+    print()
+    print(f"  Σ α_t sqrt(1-θ_t)  {v.sum_order or 'unknown'}")
+    print(f"  T α_T              {v.step_order or 'unknown'}")
+    print(f"  ratio limit        {v.ratio_limit if v.ratio_limit is not None else 'unknown'}")
+    print(f"  rate               {v.rate or '-'}")
+    print(f"  bound              {v.bound}")
+    for note in v.notes:
+        print(f"  note: {note}")
+    verdict = {True: "converges: the sufficient condition holds",
+               False: "no guarantee: the sufficient condition fails (it is sufficient, not necessary)",
+               None: "undecided: see the conditions above"}[v.converges]
+    print(f"\n  verdict: {verdict}")
+
+
+def cmd_check(args) -> int:
+    from .conditions import check
+
+    spec = _spec_from_args(args)
+    verdict = check(spec, numeric_range=args.numeric_range, symbolic=not args.numeric_only)
+    if args.json:
+        d = verdict.to_dict()
+        out = {**d.pop("conditions"), **d}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        _print_verdict(verdict)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(
+        prog="adamtheory",
+        description="The convergence theory of Adam-type optimizers: check, run, plot.",
+        epilog=EXAMPLES["main"],
+        formatter_class=fmt,
+    )
+    parser.add_argument("--version", action="version", version=f"adamtheory {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "check",
+        help="decide the sufficient condition SC1-SC4 and the rate for a schedule",
+        description="Decide SC1-SC4 and Σ α_t sqrt(1-θ_t) = o(T α_T) for Generic Adam, "
+        "and give the rate of the bound.",
+        epilog=EXAMPLES["check"],
+        formatter_class=fmt,
+    )
+    g = p.add_argument_group("schedules")
+    g.add_argument("--alpha", metavar="TEXT", help="base learning rate α_t, e.g. '0.5/sqrt(t)'")
+    g.add_argument("--beta", metavar="TEXT", help="first-moment weight β_t, e.g. '0.9'")
+    g.add_argument("--theta", metavar="TEXT", help="second-moment weight θ_t, e.g. '1 - 0.01/t'")
+    g.add_argument("--param", action="append", metavar="NAME=VALUE", help="value of a named parameter (repeatable)")
+    n = p.add_argument_group("named optimizer")
+    n.add_argument("--optimizer", metavar="NAME", help="adam, rmsprop, adagrad, adaema (adafom), adamnc, amsgrad")
+    n.add_argument("--lr", type=float, help="base learning rate α")
+    n.add_argument("--beta1", type=float, help="first-moment weight")
+    n.add_argument("--beta2", type=float, help="second-moment weight (constant θ)")
+    n.add_argument("--lr-decay", choices=["sqrt", "constant"], help="α_t = lr/sqrt(t) (default) or lr")
+    p.add_argument("--eps", type=float, default=None, help="ε (v_0 = ε in the generic form; default 1e-8)")
+    p.add_argument("--variant", choices=["generic", "torch", "optax", "keras"], help="framework variant")
+    p.add_argument("--amsgrad", choices=["none", "torch", "optax", "reddi"], help="AMSGrad variant (outside the family)")
+    p.add_argument("--numeric-range", type=int, default=10**6, metavar="N",
+                   help="steps 1..N for range checks and numeric certificates (default 10^6)")
+    p.add_argument("--numeric-only", action="store_true", help="skip sympy; numeric certificates only")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
+        return args.func(args)
+    except InputError as exc:
+        print(f"adamtheory: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("adamtheory: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, not a traceback
+        if os.environ.get("ADAMTHEORY_DEBUG"):
+            raise
+        print(f"adamtheory: internal error: {type(exc).__name__}: {exc} "
+              "(set ADAMTHEORY_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""Optimizer specs: points of the Generic Adam family (REFERENCE section 1).
+
+Generic Adam, coordinate-wise, with m_0 = 0 and v_0 = ε::
+
+    v_t = θ_t v_{t-1} + (1 - θ_t) g_t²
+    m_t = β_t m_{t-1} + (1 - β_t) g_t
+    x_{t+1} = x_t - α_t m_t / sqrt(v_t)
+
+followed by projection onto the domain on constrained problems. Framework variants change
+trajectories; each is an explicit switch and the default is the generic form above:
+
+``eps_mode``
+    ``"v0"`` (generic: ε enters only as v_0), ``"torch"`` (v_0 = 0, step m̂/(sqrt(v̂) + ε)),
+    ``"optax"`` (as torch, plus ``eps_root`` inside the square root), ``"keras"`` (v_0 = 0,
+    ε̂ = ε sqrt(1 - Π θ) added outside the square root of the uncorrected v).
+``bias_correction``
+    divide m by 1 - Π β_k and v by 1 - Π θ_k (``True`` in torch, optax and Keras).
+``amsgrad``
+    ``None`` (Generic Adam); ``"torch"`` (running max of the raw v, divided by the current
+    1 - Π θ); ``"optax"`` (running max of the bias-corrected v); ``"reddi"`` (v̂_t = max(v̂_{t-1},
+    v_t), no correction, no ε). A spec with AMSGrad is outside the Generic Adam family.
+
+The presets :data:`VARIANTS` set ``eps_mode`` and ``bias_correction`` together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .errors import InputError, OutsideFamilyError
+from .schedules import Schedule, constant, to_rational
+
+EPS_MODES = ("v0", "torch", "optax", "keras")
+AMSGRAD_MODES = (None, "torch", "optax", "reddi")
+VARIANTS = {
+    "generic": {"eps_mode": "v0", "bias_correction": False},
+    "torch": {"eps_mode": "torch", "bias_correction": True},
+    "optax": {"eps_mode": "optax", "bias_correction": True},
+    "keras": {"eps_mode": "keras", "bias_correction": True},
+}
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """A point of the Generic Adam family: schedules α_t, β_t, θ_t, ε and variant switches.
+
+    >>> spec = OptimizerSpec.from_text("0.5/sqrt(t)", "0.9", "1 - 0.01/t")
+    >>> spec.name
+    'generic'
+    """
+
+    alpha: Schedule
+    beta: Schedule
+    theta: Schedule
+    eps: float = 1e-8
+    eps_mode: str = "v0"
+    bias_correction: bool = False
+    amsgrad: str | None = None
+    eps_root: float = 0.0
+    name: str = "generic"
+
+    def __post_init__(self):
+        if self.eps_mode not in EPS_MODES:
+            raise InputError(f"eps_mode {self.eps_mode!r} is unknown; use one of {', '.join(EPS_MODES)}")
+        if self.amsgrad not in AMSGRAD_MODES:
+            raise InputError(
+                f"amsgrad {self.amsgrad!r} is unknown; use none, torch, optax or reddi"
+            )
+        if not (self.eps >= 0.0) or self.eps == float("inf"):
+            raise InputError(f"eps must be a finite number >= 0, got {self.eps!r}")
+        if self.eps_mode == "v0" and self.eps == 0.0 and self.amsgrad != "reddi":
+            raise InputError("eps must be > 0 in the generic form (v_0 = eps); use e.g. --eps 1e-8")
+
+    @classmethod
+    def from_text(cls, alpha: str, beta: str, theta: str, params: dict | None = None, **kw):
+        """Build a spec from schedule texts sharing one set of named parameters."""
+        params = dict(params or {})
+
+        def sched(text, role):
+            if isinstance(text, Schedule):
+                return text
+            used = {k: v for k, v in params.items() if _mentions(text, k)}
+            try:
+                return Schedule.parse(text, **used)
+            except InputError as exc:
+                raise type(exc)(f"{role}: {exc}") from None
+
+        return cls(sched(alpha, "alpha"), sched(beta, "beta"), sched(theta, "theta"), **kw)
+
+    @property
+    def in_family(self) -> bool:
+        """False for AMSGrad variants, which use a running max of v."""
+        return self.amsgrad is None
+
+    def require_family(self) -> None:
+        if not self.in_family:
+            raise OutsideFamilyError(
+                f"{self.name} uses a running max of v (amsgrad={self.amsgrad}); it is not Generic "
+                "Adam and the sufficient condition does not apply (see its own regret bound)"
+            )
+
+    def with_variant(self, variant: str) -> "OptimizerSpec":
+        """The same schedules under a preset variant (generic, torch, optax, keras)."""
+        if variant not in VARIANTS:
+            raise InputError(f"variant {variant!r} is unknown; use one of {', '.join(VARIANTS)}")
+        return replace(self, **VARIANTS[variant])
+
+    def bind(self, **values) -> "OptimizerSpec":
+        """Give values to named parameters of the schedules (e.g. for one grid cell)."""
+        return replace(
+            self,
+            alpha=self.alpha.bind(**values),
+            beta=self.beta.bind(**values),
+            theta=self.theta.bind(**values),
+        )
+
+
+def _mentions(text: str, name: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
+
+
+# ---------------------------------------------------------------------- named optimizers
+def _alpha(lr, decay: str) -> Schedule:
+    lr_ = to_rational(lr, "lr")
+    if lr_ <= 0:
+        raise InputError(f"lr must be > 0, got {lr}")
+    if decay == "sqrt":
+        return Schedule.parse("lr/sqrt(t)", lr=lr_)
+    if decay == "constant":
+        return Schedule.parse("lr", lr=lr_)
+    raise InputError(f"lr decay {decay!r} is unknown; use sqrt or constant")
+
+
+def _unit(value, what: str):
+    v = to_rational(value, what)
+    if not (0 <= v < 1):
+        raise InputError(f"{what} must be in [0, 1), got {value}")
+    return v
+
+
+def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, lr_decay="sqrt", **kw) -> OptimizerSpec:
+    """Adam: α_t = lr/sqrt(t) (or lr), β_t = β1, θ_t = β2 constant."""
+    return OptimizerSpec(_alpha(lr, lr_decay), constant(_unit(beta1, "beta1")),
+                         constant(_unit(beta2, "beta2")), eps=eps, name="adam", **kw)
+
+
+def rmsprop(lr=1e-3, beta2=0.99, eps=1e-8, lr_decay="sqrt", **kw) -> OptimizerSpec:
+    """RMSProp: α_t = lr/sqrt(t), β_t = 0, θ_t = β2 constant."""
+    return OptimizerSpec(_alpha(lr, lr_decay), constant(0), constant(_unit(beta2, "beta2")),
+                         eps=eps, name="rmsprop", **kw)
+
+
+def adagrad(lr=1e-2, eps=1e-8, **kw) -> OptimizerSpec:
+    """AdaGrad: α_t = lr/sqrt(t), β_t = 0, θ_t = 1 - 1/t (so α_t/sqrt(v_t) = lr/sqrt(Σ g²))."""
+    return OptimizerSpec(_alpha(lr, "sqrt"), constant(0), Schedule.parse("1 - 1/t"),
+                         eps=eps, name="adagrad", **kw)
+
+
+def adaema(lr=1e-3, beta1=0.9, eps=1e-8, **kw) -> OptimizerSpec:
+    """AdaEMA / AdaFom: AdaGrad with momentum, β_t = β1, θ_t = 1 - 1/t."""
+    return OptimizerSpec(_alpha(lr, "sqrt"), constant(_unit(beta1, "beta1")),
+                         Schedule.parse("1 - 1/t"), eps=eps, name="adaema", **kw)
+
+
+def adamnc(lr=1e-3, beta1=0.9, lam=0.99, eps=1e-8, **kw) -> OptimizerSpec:
+    """AdamNC (Reddi et al.): β_t = β1 λ^{t-1}, θ_t = 1 - 1/t."""
+    b, lam_ = _unit(beta1, "beta1"), to_rational(lam, "lam")
+    if not (0 < lam_ < 1):
+        raise InputError(f"lam must be in (0, 1), got {lam}")
+    return OptimizerSpec(_alpha(lr, "sqrt"), Schedule.parse("b*lam**(t-1)", b=b, lam=lam_),
+                         Schedule.parse("1 - 1/t"), eps=eps, name="adamnc", **kw)
+
+
+def amsgrad(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, lr_decay="sqrt", mode="reddi", **kw):
+    """AMSGrad (Reddi et al.): outside the Generic Adam family (running max of v)."""
+    return OptimizerSpec(_alpha(lr, lr_decay), constant(_unit(beta1, "beta1")),
+                         constant(_unit(beta2, "beta2")), eps=eps, amsgrad=mode,
+                         name="amsgrad", **kw)
+
+
+NAMED = {
+    "adam": adam,
+    "rmsprop": rmsprop,
+    "adagrad": adagrad,
+    "adaema": adaema,
+    "adafom": adaema,
+    "adamnc": adamnc,
+    "amsgrad": amsgrad,
+}
+
+
+def named(name: str, **hyper) -> OptimizerSpec:
+    """A named optimizer as a spec; ``hyper`` takes lr, beta1, beta2, eps, lr_decay as it applies."""
+    key = name.lower().replace("-", "").replace("_", "")
+    if key not in NAMED:
+        import difflib
+
+        close = difflib.get_close_matches(key, NAMED, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(f"unknown optimizer {name!r}{hint}; known: {', '.join(sorted(NAMED))}")
+    import inspect
+
+    factory = NAMED[key]
+    accepted = set(inspect.signature(factory).parameters)
+    extra = [k for k, v in hyper.items() if v is not None and k not in accepted]
+    if extra:
+        raise InputError(f"{key} does not take {extra[0]}; it takes {', '.join(sorted(accepted - {'kw'}))}")
+    return factory(**{k: v for k, v in hyper.items() if v is not None})
