@@ -21,6 +21,7 @@ a finite limit L of the ratio, the bound still gives a neighbourhood of size O(L
 
 from __future__ import annotations
 
+import contextvars
 import math
 from dataclasses import dataclass, field, replace
 
@@ -144,8 +145,14 @@ def _range_str(n: int) -> str:
     return f"t = 1..10^{int(e)}" if e == int(e) else f"t = 1..{n}"
 
 
+_SYMBOLIC = contextvars.ContextVar("symbolic", default=True)
+
+
 def _safe(fn, *args, seconds=SYMBOLIC_BUDGET):
-    """Run a sympy call under a time budget; None on timeout or when sympy gives up."""
+    """Run a sympy call under a time budget; None on timeout, when sympy gives up, or when
+    symbolic analysis is switched off (``check(..., symbolic=False)``)."""
+    if not _SYMBOLIC.get():
+        return None
     try:
         with budget(seconds):
             return fn(*args)
@@ -156,7 +163,11 @@ def _safe(fn, *args, seconds=SYMBOLIC_BUDGET):
 
 
 def _limit(expr, var=t):
-    return _safe(lambda: sp.limit(expr, var, sp.oo))
+    """lim_{var→∞} expr when sympy finds a number or ±∞; None otherwise."""
+    lim = _safe(lambda: sp.limit(expr, var, sp.oo))
+    if lim is None or not (lim.is_number or lim in (sp.oo, -sp.oo)) or lim.has(sp.nan, sp.zoo):
+        return None
+    return lim
 
 
 def _interval(a=1):
@@ -293,7 +304,7 @@ def _sc2(theta: sp.Expr, values: np.ndarray, n: int):
     tail = float(values[-1])
     return ConditionResult(
         "SC2", HOLDS,
-        f"θ_t is non-decreasing, in (0, 1) for t ≥ 2 on {_range_str(n)} (θ_n = {tail:.6g}); "
+        f"θ_t is non-decreasing, in (0, 1) for t ≥ 2 on {_range_str(n)} (θ_n = {tail:.10g}); "
         "sympy could not decide beyond",
         NUMERIC, (1, n), {"theta_1": th1, "theta_limit": lim if lim is not None else tail},
     ), (lim if lim is not None else None)
@@ -305,7 +316,7 @@ def _c0_prefix(chi_vals: np.ndarray) -> float:
 
 
 def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
-    chi = sp.simplify(alpha / sp.sqrt(1 - theta))
+    chi = _safe(sp.simplify, alpha / sp.sqrt(1 - theta)) or alpha / sp.sqrt(1 - theta)
     chi_vals = tables["alpha"] / np.sqrt(1.0 - tables["theta"])
     details = {"chi": chi, "chi_1": chi.subs(t, 1)}
     if t not in chi.free_symbols:
@@ -350,9 +361,8 @@ def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
     # numeric certificate over the range
     ratio = chi_vals / np.minimum.accumulate(chi_vals)
     c0 = float(ratio.max())
-    ts = np.arange(1, n + 1, dtype=float)
-    lo = n // 10
-    slope = float(np.polyfit(np.log(ts[lo:]), np.log(ratio[lo:]), 1)[0])
+    idx = np.unique(np.geomspace(n // 10, n, 50).astype(int)) - 1
+    slope = float(np.polyfit(np.log(idx + 1.0), np.log(ratio[idx]), 1)[0])
     if slope > CHI_SLOPE_FAILS:
         return ConditionResult(
             "SC3", FAILS,
@@ -565,13 +575,15 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
     tables = validate(spec, numeric_range)
     n = numeric_range
     alpha, beta, theta = spec.alpha.bound_expr, spec.beta.bound_expr, spec.theta.bound_expr
-    if not symbolic:
-        alpha, beta, theta = (_opaque(e) for e in (alpha, beta, theta))
-    sc1, beta_bound = _sc1(beta, tables["beta"], n)
-    sc2, theta_lim = _sc2(theta, tables["theta"], n)
-    sc3 = _sc3(alpha, theta, tables, n)
-    sc4 = _sc4(beta_bound, theta, theta_lim, tables, n)
-    rate = _convergence_symbolic(alpha, theta) if symbolic else None
+    token = _SYMBOLIC.set(symbolic)
+    try:
+        sc1, beta_bound = _sc1(beta, tables["beta"], n)
+        sc2, theta_lim = _sc2(theta, tables["theta"], n)
+        sc3 = _sc3(alpha, theta, tables, n)
+        sc4 = _sc4(beta_bound, theta, theta_lim, tables, n)
+        rate = _convergence_symbolic(alpha, theta)
+    finally:
+        _SYMBOLIC.reset(token)
     if rate is None:
         rate = _convergence_numeric(tables, n)
     conds = {c.name: c for c in (sc1, sc2, sc3, sc4, rate.result)}
@@ -593,13 +605,3 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
         rate.log_power if converges else None,
         converges, bound, tuple(notes),
     )
-
-
-class _Opaque(sp.Function):
-    """Wraps an expression so that sympy's analysis gives up (forces the numeric path)."""
-
-    nargs = 1
-
-
-def _opaque(expr: sp.Expr) -> sp.Expr:
-    return _Opaque(expr) if t in expr.free_symbols else expr

@@ -138,7 +138,8 @@ class _Builder:
             raise self.fail(f"name {ident!r} is not allowed")
         known = ", ".join(sorted(self.params)) or "none declared"
         raise self.fail(
-            f"unknown name {ident!r}; use t or a declared parameter ({known})"
+            f"unknown name {ident!r}; the step variable is t, and other names must be declared "
+            f"parameters (declared: {known})"
         )
 
     def binop(self, node: ast.BinOp, depth: int) -> sp.Expr:

@@ -13,6 +13,7 @@ array([0.5       , 0.35355339, 0.28867513, 0.25      ])
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -31,6 +32,8 @@ def to_rational(value, what: str = "value") -> sp.Rational:
         if not value.is_number:
             raise ScheduleError(f"{what} must be a number, got {value}")
         return sp.nsimplify(value) if value.is_Float else value
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
     if isinstance(value, bool) or not isinstance(value, (int, float, str, np.floating, np.integer)):
         raise ScheduleError(f"{what} must be a number, got {value!r}")
     if isinstance(value, (float, np.floating)) and not math.isfinite(value):

@@ -1,0 +1,214 @@
+"""The condition checker against the closed forms of REFERENCE section 2 and against numbers."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from adamtheory import OptimizerSpec, Schedule, constant, named, one_minus_power, power
+from adamtheory.asymptotics import leading, partial_sum_order, N
+from adamtheory.conditions import FAILS, HOLDS, NUMERIC, SYMBOLIC, check
+from adamtheory.errors import OutsideFamilyError, ScheduleError
+from adamtheory.parsing import T
+
+RANGE = 10**5
+
+
+def family(s, r, a=0.5, c=0.01, beta=0.9):
+    """α_t = a t^{-s}, β_t = β, θ_t = 1 - c t^{-r}."""
+    return OptimizerSpec(power(a, s), constant(beta), one_minus_power(c, r))
+
+
+def closed_form(s: Fraction, r: Fraction):
+    """REFERENCE section 2, polynomial family: SC3 iff r ≤ 2s; converges iff 0 < r ≤ 2s, s < 1;
+    rate T^{-min(r/2, 1-s)} with one log factor when s + r/2 = 1."""
+    sc3 = r <= 2 * s
+    conv = r > 0 and s < 1
+    exponent = -min(r / 2, 1 - s)
+    log_power = 1 if s + r / 2 == 1 else 0
+    return sc3, conv, exponent, log_power
+
+
+GRID_S = [Fraction(k, 10) for k in range(1, 13)] + [Fraction(1, 4), Fraction(3, 4)]
+GRID_R = [Fraction(k, 4) for k in range(0, 9)]
+
+
+@pytest.mark.parametrize("s", GRID_S, ids=str)
+@pytest.mark.parametrize("r", GRID_R, ids=str)
+def test_polynomial_family_matches_closed_form(s, r):
+    v = check(family(s, r), numeric_range=RANGE)
+    sc3, conv, exponent, log_power = closed_form(s, r)
+    c = v.conditions
+    assert c["SC1"].status == HOLDS and c["SC2"].status == HOLDS and c["SC4"].status == HOLDS
+    assert c["SC3"].status == (HOLDS if sc3 else FAILS), c["SC3"].reason
+    assert c["convergence"].status == (HOLDS if conv else FAILS), c["convergence"].reason
+    assert all(x.method == SYMBOLIC for x in c.values())
+    assert v.converges is (sc3 and conv)
+    if sc3 and conv:
+        assert v.rate_exponent == pytest.approx(float(exponent), abs=1e-12)
+        assert v.rate_log_power == log_power
+        assert ("log(T)" in v.rate) == (log_power == 1)
+    else:
+        assert v.rate is None
+    if r == 0 and s < 1:  # constant θ: the ratio has a positive limit
+        assert "neighbourhood" in v.bound and "sqrt(1-θ)" in v.bound
+
+
+def test_best_rate_is_log_over_sqrt():
+    v = check(family(0.5, 1), numeric_range=RANGE)
+    assert v.rate == "O(log(T)/sqrt(T))"
+    assert v.converges is True
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop"])
+@pytest.mark.parametrize("decay", ["sqrt", "constant"])
+def test_constant_theta_fails_with_neighbourhood(name, decay):
+    v = check(named(name, beta2=0.99, lr_decay=decay), numeric_range=RANGE)
+    conv = v.conditions["convergence"]
+    assert conv.status == FAILS
+    assert v.converges is False
+    assert "neighbourhood" in v.bound
+    # α/sqrt(t): the ratio → 2 sqrt(1-θ); constant α: → sqrt(1-θ)
+    k = 2 if decay == "sqrt" else 1
+    assert float(conv.details["ratio_limit"]) == pytest.approx(k * np.sqrt(1 - 0.99), rel=1e-12)
+    for sc in ("SC1", "SC2", "SC3", "SC4"):
+        assert v.conditions[sc].status == HOLDS
+
+
+@pytest.mark.parametrize("name", ["adagrad", "adaema", "adamnc"])
+def test_adagrad_family_converges_log_over_sqrt(name):
+    v = check(named(name), numeric_range=RANGE)
+    assert v.converges is True
+    assert v.rate == "O(log(T)/sqrt(T))"
+    assert v.conditions["SC3"].details["C0"] == 1
+
+
+def test_sc4_reports_t0_and_gamma():
+    v = check(named("adaema", beta1=0.9), numeric_range=RANGE)
+    sc4 = v.conditions["SC4"]
+    # θ_t = 1 - 1/t > 0.81 first at t = 6 (θ_6 = 5/6); γ = 0.81 / (5/6)
+    assert sc4.details["t0"] == 6
+    assert sc4.details["gamma"] == sp.Rational(81, 100) / sp.Rational(5, 6)
+
+
+def test_sc4_fails_when_beta_squared_exceeds_theta():
+    spec = OptimizerSpec(power(0.1, 0.5), constant(0.95), constant(0.9))
+    v = check(spec, numeric_range=RANGE)
+    assert v.conditions["SC4"].status == FAILS
+
+
+def test_sc1_fails_when_beta_tends_to_one():
+    spec = OptimizerSpec(power(0.1, 0.5), Schedule.parse("1 - 1/(t+1)"), one_minus_power(0.5, 1))
+    v = check(spec, numeric_range=RANGE)
+    assert v.conditions["SC1"].status == FAILS
+    assert v.conditions["SC4"].status == "undecided"
+
+
+def test_sc2_fails_when_theta_decreases():
+    spec = OptimizerSpec(power(0.1, 0.5), constant(0), Schedule.parse("0.5 + 0.4/t"))
+    v = check(spec, numeric_range=RANGE)
+    assert v.conditions["SC2"].status == FAILS
+    assert "decreases" in v.conditions["SC2"].reason
+
+
+def test_sc3_c0_for_a_warmup_schedule():
+    # χ_t rises linearly for 10 steps then decays: almost non-increasing with C_0 = 10
+    spec = OptimizerSpec(Schedule.parse("min(t/10, 1)/sqrt(t)"), constant(0), Schedule.parse("1 - 1/t"))
+    v = check(spec, numeric_range=RANGE)
+    sc3 = v.conditions["SC3"]
+    assert sc3.status == HOLDS
+    chi = np.array([min(k / 10, 1) / np.sqrt(k) * np.sqrt(k) for k in range(1, 200)])
+    expected = np.max(chi / np.minimum.accumulate(chi))
+    assert sc3.details["C0"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_amsgrad_is_outside_the_family():
+    with pytest.raises(OutsideFamilyError):
+        check(named("amsgrad"))
+
+
+@pytest.mark.parametrize(
+    "alpha, beta, theta, message",
+    [
+        ("1/(t-1)", "0.9", "0.99", "t = 1"),
+        ("0.1", "0.9", "1.5", "[0, 1)"),
+        ("0.1", "0.9", "1 - 2/t", "θ_t = -1 at t = 1"),
+        ("0.1 - 0.01*t", "0.9", "0.99", "α_t = 0 at t = 10"),
+        ("0.1", "1.2", "0.99", "β_t"),
+        ("exp(exp(t))", "0.9", "0.99", "not finite"),
+    ],
+)
+def test_invalid_schedules_on_the_range(alpha, beta, theta, message):
+    with pytest.raises(ScheduleError) as info:
+        check(OptimizerSpec.from_text(alpha, beta, theta), numeric_range=RANGE)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+# ---------------------------------------------------------------- properties (hypothesis)
+exps_s = st.integers(1, 24).map(lambda k: Fraction(k, 20))
+exps_r = st.integers(0, 16).map(lambda k: Fraction(k, 8))
+coefs = st.sampled_from([Fraction(1, 100), Fraction(1, 10), Fraction(1, 2), Fraction(9, 10)])
+shifts = st.sampled_from([0, 1, 5])
+
+
+@settings(max_examples=40)
+@given(exps_s, exps_r, coefs, coefs, shifts)
+def test_partial_sum_order_matches_numeric_sums(s, r, a, c, k):
+    """Σ_{T1<t≤T2} a_t equals the increment of the leading term's antiderivative within 1%.
+
+    a_t = α_t sqrt(1-θ_t) with α_t = a (t+k)^{-s}, θ_t = 1 - c (t+k)^{-r}. Increments cancel
+    the constant of the partial sum, so the check is sharp even for slowly diverging sums.
+    """
+    alpha = sp.Rational(a) * (T + k) ** (-sp.Rational(s))
+    theta = 1 - sp.Rational(c) * (T + k) ** (-sp.Rational(r))
+    term = alpha * sp.sqrt(1 - theta)
+    lead = leading(term)
+    order = partial_sum_order(term)
+    assert lead is not None and order is not None
+    p, q = lead.p, lead.q
+    assert p == -(sp.Rational(s) + sp.Rational(r) / 2) and q == 0
+    assert order.convergent == bool(p < -1)
+    t1, t2 = 10**5, 10**6
+    ts = np.arange(t1 + 1, t2 + 1, dtype=float)
+    increment = float(np.sum(float(a) * (ts + k) ** (-float(s)) * np.sqrt(float(c) * (ts + k) ** (-float(r)))))
+    if p == -1:
+        prim = lambda x: float(lead.coef) * np.log(x)
+    else:
+        prim = lambda x: float(lead.coef) * x ** float(p + 1) / float(p + 1)
+    assert increment == pytest.approx(prim(t2) - prim(t1), rel=1e-2)
+    if not order.convergent:
+        eq = sp.lambdify(N, order.equivalent)
+        assert increment == pytest.approx(eq(t2) - eq(t1), rel=1e-2)
+
+
+@st.composite
+def _separated(draw):
+    """(s, r) at least 0.15 away from every boundary of the closed form."""
+    s = draw(st.integers(1, 23).map(lambda k: Fraction(k, 20)))
+    r = draw(st.sampled_from([Fraction(0)] + [Fraction(k, 8) for k in range(3, 17)]))
+    assume(abs(r - 2 * s) >= Fraction(3, 20) and abs(s - 1) >= Fraction(3, 20))
+    assume(r == 0 or abs(s + r / 2 - 1) >= Fraction(1, 5))
+    assume(min(r / 2, 1 - s) >= Fraction(1, 10) or r == 0 or s > 1)
+    return s, r
+
+
+@settings(max_examples=25)
+@given(_separated())
+def test_numeric_fallback_agrees_with_symbolic(sr):
+    s, r = sr
+    spec = family(s, r)
+    sym = check(spec, numeric_range=RANGE)
+    num = check(spec, numeric_range=10**6, symbolic=False)
+    assert num.conditions["convergence"].method == NUMERIC
+    assert num.conditions["convergence"].range == (1, 10**6)
+    for name in ("SC1", "SC2", "SC3", "SC4", "convergence"):
+        assert num.conditions[name].status == sym.conditions[name].status, (
+            name, sym.conditions[name].reason, num.conditions[name].reason)
+    assert num.converges == sym.converges
+    if sym.converges:
+        assert num.rate_exponent == pytest.approx(sym.rate_exponent, abs=0.1)
+        assert num.rate.startswith("≈ O(T^") and "numeric" in num.rate
