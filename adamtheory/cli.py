@@ -125,6 +125,13 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    run_demo(args.out, quick=args.quick, workers=args.workers)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(
@@ -163,6 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--numeric-only", action="store_true", help="skip sympy; numeric certificates only")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_check)
+
+    d = sub.add_parser(
+        "demo",
+        help="the main job: verdicts for named optimizers and an (s, r) map, with figures",
+        description="Run the checker on the named optimizers and on an (s, r) grid of the "
+        "polynomial family; write verdicts.json and theory_map.png.",
+        epilog="examples:\n  adamtheory demo -o out\n  adamtheory demo --quick -o out",
+        formatter_class=fmt,
+    )
+    d.add_argument("-o", "--out", default="out", help="output directory (default: out)")
+    d.add_argument("--quick", action="store_true", help="a coarse grid (a few seconds)")
+    d.add_argument("--workers", type=int, default=2, help="processes for the grid (default 2)")
+    d.set_defaults(func=cmd_demo)
     return parser
 
 

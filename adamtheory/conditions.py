@@ -605,3 +605,19 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
         rate.log_power if converges else None,
         converges, bound, tuple(notes),
     )
+
+
+def _check_one(args):
+    spec, numeric_range = args
+    return check(spec, numeric_range=numeric_range)
+
+
+def check_many(specs, numeric_range: int = 10**5, workers: int = 1) -> list[Verdict]:
+    """:func:`check` for many specs, in ``workers`` processes (order preserved)."""
+    specs = list(specs)
+    if workers <= 1 or len(specs) < 8:
+        return [check(s, numeric_range=numeric_range) for s in specs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(_check_one, [(s, numeric_range) for s in specs], chunksize=8))

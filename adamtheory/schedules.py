@@ -85,6 +85,10 @@ class Schedule:
                 merged[k] = to_rational(v, f"parameter {k}")
         return Schedule(self.expr, tuple(sorted(merged.items())), self.text)
 
+    def __reduce__(self):
+        # pickle the definition, not the cached compiled function
+        return (Schedule, (self.expr, self.params, self.text))
+
     # ------------------------------------------------------------------ views
     @property
     def free_parameters(self) -> list[str]:
