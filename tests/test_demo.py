@@ -1,0 +1,30 @@
+"""The main job produces real results: verdicts that match the closed form and a non-blank map."""
+
+import json
+
+import numpy as np
+
+from adamtheory.demo import run_demo
+
+
+def test_quick_demo_writes_consistent_results(tmp_path):
+    result = run_demo(tmp_path, quick=True, workers=1, echo=lambda *a: None)
+    saved = json.loads((tmp_path / "verdicts.json").read_text())
+    assert saved["grid"]["category"] == result["grid"]["category"]
+    assert saved["named"]["adam"]["converges"] is False
+    assert saved["named"]["adagrad"]["rate"] == "O(log(T)/sqrt(T))"
+    s, r = np.array(saved["grid"]["s"]), np.array(saved["grid"]["r"])
+    cats = np.array(saved["grid"]["category"])
+    for i, rv in enumerate(r):
+        for j, sv in enumerate(s):
+            assert (cats[i, j] == "converges") == (0 < rv <= 2 * sv + 1e-12 and sv < 1)
+            if cats[i, j] == "converges":
+                assert abs(saved["grid"]["rate_exponent"][i][j] + min(rv / 2, 1 - sv)) < 1e-12
+    assert (cats == "converges").any() and (cats != "converges").any()
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(tmp_path / "theory_map.png")[..., :3]
+    assert img.shape[0] > 300 and img.shape[1] > 300
+    assert img.std() > 0.1  # not blank
+    green = np.array([0, 0x9E, 0x73]) / 255  # the "converges" colour is present
+    assert (np.abs(img - green).sum(axis=-1) < 0.05).mean() > 0.05
