@@ -70,8 +70,8 @@ def budget(seconds: float):
 
 
 def _clean(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
-    expr = sp.expand_log(sp.powsimp(sp.expand_power_base(expr, force=True), force=True), force=True)
-    return expr
+    # logs first (log(1/t) → -log(t)), then split powers of products: t^p log(t)^q factors
+    return sp.expand_power_base(sp.expand_log(expr, force=True), force=True)
 
 
 @dataclass(frozen=True)

@@ -212,3 +212,22 @@ def test_numeric_fallback_agrees_with_symbolic(sr):
     if sym.converges:
         assert num.rate_exponent == pytest.approx(sym.rate_exponent, abs=0.1)
         assert num.rate.startswith("≈ O(T^") and "numeric" in num.rate
+
+
+@pytest.mark.parametrize(
+    "alpha, theta, status, rate",
+    [
+        # S_T ~ 2 sqrt(log T), T α_T ~ sqrt(T / log T): rate log(T)/sqrt(T)
+        ("0.5/sqrt(t*log(t+1))", "1 - 1/t", HOLDS, "O(log(T)/sqrt(T))"),
+        # exponential and step decay: T α_T → 0, the series converges: the ratio cannot vanish
+        ("0.5*0.99**t", "1 - 1/t", FAILS, None),
+        ("0.5*0.5**floor(t/1000)", "0.999", FAILS, None),
+        # α_t = 1/t: T α_T bounded
+        ("0.1/t", "1 - 1/t", FAILS, None),
+    ],
+)
+def test_other_symbolic_forms(alpha, theta, status, rate):
+    v = check(OptimizerSpec.from_text(alpha, "0", theta), numeric_range=RANGE)
+    conv = v.conditions["convergence"]
+    assert conv.status == status and conv.method == SYMBOLIC, conv.reason
+    assert v.rate == rate
