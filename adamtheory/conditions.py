@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -341,9 +342,10 @@ def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
         )
     if lim is not None and lim.is_number and lim >= 0:
         # find t1 from which χ is monotone; C_0 is then a finite computation
+        deadline = time.monotonic() + SYMBOLIC_BUDGET
         for e in range(1, 21):
             t1 = 2**e
-            if t1 > n:
+            if t1 > n or time.monotonic() > deadline:
                 break
             dec = _safe(lambda: sp.is_decreasing(chi, _interval(t1), t), seconds=3)
             inc = not dec and lim > 0 and _safe(lambda: sp.is_increasing(chi, _interval(t1), t), seconds=3)
