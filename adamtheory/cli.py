@@ -125,11 +125,123 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _problem_from_args(args):
+    import counterexamples
+
+    params = {}
+    for text in args.problem_param or []:
+        name, value = _parse_param(text)
+        try:
+            params[name] = int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            raise InputError(f"--problem-param {text!r}: {value!r} is not a number") from None
+    return counterexamples.get(args.problem, **params)
+
+
+def _floats(text: str, what: str):
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InputError(f"{what} {text!r}: give a number or comma-separated numbers") from None
+
+
+def cmd_run(args) -> int:
+    from .conditions import validate
+    from .simulate import simulate
+
+    if args.steps < 1 or args.steps > 10**9:
+        raise InputError(f"--steps must be between 1 and 10^9, got {args.steps}")
+    spec = _spec_from_args(args)
+    problem = _problem_from_args(args)
+    x0 = None
+    if args.x0 is not None:
+        x0 = _floats(args.x0, "--x0")
+        if len(x0) not in (1, problem.dim):
+            raise InputError(f"--x0 has {len(x0)} values; {problem.name} has dimension {problem.dim}")
+    validate(spec, args.steps)
+    result = simulate(spec, problem, steps=args.steps, seed=args.seed, x0=x0)
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2, default=_json_default))
+    else:
+        print(f"{problem.name}: {problem.title}")
+        print(f"  α_t = {spec.alpha.describe()}   β_t = {spec.beta.describe()}   θ_t = {spec.theta.describe()}"
+              f"   ({spec.name}, eps_mode={spec.eps_mode}, amsgrad={spec.amsgrad})")
+        final = summary.pop("final")
+        for key, value in summary.items():
+            print(f"  {key:<14} {_short_value(value)}")
+        print("  final metrics  " + "  ".join(
+            f"{k}={_short_value(v) if v is not None else '-'}" for k, v in final.items()))
+    return 0
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (np.floating, np.integer, np.bool_)):
+        return o.item()
+    return str(o)
+
+
+def _short_value(v):
+    import numpy as np
+
+    if isinstance(v, (list, tuple, np.ndarray)):
+        a = np.asarray(v, dtype=float).ravel()
+        body = ", ".join(f"{x:.6g}" for x in a[:6])
+        return f"[{body}{', ...' if a.size > 6 else ''}]"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return v
+
+
+def cmd_problems(args) -> int:
+    import counterexamples
+
+    rows = []
+    for name in counterexamples.names():
+        p = counterexamples.get(name)
+        params = ", ".join(f"{k}={v:g}" for k, v in zip(p.param_names, p.params))
+        held = " ".join(k for k, v in sorted(p.assumptions.items()) if v) or "-"
+        kind = "online" if p.online else ("stochastic" if p.stochastic else "deterministic")
+        rows.append({"name": name, "title": p.title, "dim": p.dim, "kind": kind,
+                     "params": params, "assumptions": held, "source": p.source})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    w = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{w}}  d={r['dim']:<4} {r['kind']:<13} {r['title']}")
+        print(f"{'':<{w}}  params: {r['params'] or '-'}; assumptions held: {r['assumptions']}")
+        print(f"{'':<{w}}  source: {r['source']}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
     run_demo(args.out, quick=args.quick, workers=args.workers)
     return 0
+
+
+def _add_spec_arguments(p) -> None:
+    """The arguments that define an OptimizerSpec (shared by check and run)."""
+    g = p.add_argument_group("schedules")
+    g.add_argument("--alpha", metavar="TEXT", help="base learning rate α_t, e.g. '0.5/sqrt(t)'")
+    g.add_argument("--beta", metavar="TEXT", help="first-moment weight β_t, e.g. '0.9'")
+    g.add_argument("--theta", metavar="TEXT", help="second-moment weight θ_t, e.g. '1 - 0.01/t'")
+    g.add_argument("--param", action="append", metavar="NAME=VALUE", help="value of a named parameter (repeatable)")
+    n = p.add_argument_group("named optimizer")
+    n.add_argument("--optimizer", metavar="NAME", help="adam, rmsprop, adagrad, adaema (adafom), adamnc, amsgrad")
+    n.add_argument("--lr", type=float, help="base learning rate α")
+    n.add_argument("--beta1", type=float, help="first-moment weight")
+    n.add_argument("--beta2", type=float, help="second-moment weight (constant θ)")
+    n.add_argument("--lr-decay", choices=["sqrt", "constant"], help="α_t = lr/sqrt(t) (default) or lr")
+    p.add_argument("--eps", type=float, default=None, help="ε (v_0 = ε in the generic form; default 1e-8)")
+    p.add_argument("--variant", choices=["generic", "torch", "optax", "keras"], help="framework variant")
+    p.add_argument("--amsgrad", choices=["none", "torch", "optax", "reddi"], help="AMSGrad variant (outside the family)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,25 +263,43 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES["check"],
         formatter_class=fmt,
     )
-    g = p.add_argument_group("schedules")
-    g.add_argument("--alpha", metavar="TEXT", help="base learning rate α_t, e.g. '0.5/sqrt(t)'")
-    g.add_argument("--beta", metavar="TEXT", help="first-moment weight β_t, e.g. '0.9'")
-    g.add_argument("--theta", metavar="TEXT", help="second-moment weight θ_t, e.g. '1 - 0.01/t'")
-    g.add_argument("--param", action="append", metavar="NAME=VALUE", help="value of a named parameter (repeatable)")
-    n = p.add_argument_group("named optimizer")
-    n.add_argument("--optimizer", metavar="NAME", help="adam, rmsprop, adagrad, adaema (adafom), adamnc, amsgrad")
-    n.add_argument("--lr", type=float, help="base learning rate α")
-    n.add_argument("--beta1", type=float, help="first-moment weight")
-    n.add_argument("--beta2", type=float, help="second-moment weight (constant θ)")
-    n.add_argument("--lr-decay", choices=["sqrt", "constant"], help="α_t = lr/sqrt(t) (default) or lr")
-    p.add_argument("--eps", type=float, default=None, help="ε (v_0 = ε in the generic form; default 1e-8)")
-    p.add_argument("--variant", choices=["generic", "torch", "optax", "keras"], help="framework variant")
-    p.add_argument("--amsgrad", choices=["none", "torch", "optax", "reddi"], help="AMSGrad variant (outside the family)")
+    _add_spec_arguments(p)
     p.add_argument("--numeric-range", type=int, default=10**6, metavar="N",
                    help="steps 1..N for range checks and numeric certificates (default 10^6)")
     p.add_argument("--numeric-only", action="store_true", help="skip sympy; numeric certificates only")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_check)
+
+    r = sub.add_parser(
+        "run",
+        help="run one configuration on a catalog problem and label how it ends",
+        description="Run one Generic Adam configuration on a problem (a catalog name or "
+        "path/to/file.py:factory) and print the final iterate, metrics and label.",
+        epilog="""examples:
+  adamtheory run --problem reddi-sec5-online --alpha "0.5/sqrt(t)" --beta 0.9 --theta 0.99 --steps 100000
+  adamtheory run --problem reddi-thm1 --problem-param C=3 --optimizer adam --beta1 0 --beta2 0.1 --steps 10000
+  adamtheory run --problem examples/my_problem.py:make --optimizer adagrad --steps 1000 --json""",
+        formatter_class=fmt,
+    )
+    r.add_argument("--problem", required=True, metavar="NAME", help="catalog name or file.py:factory")
+    r.add_argument("--problem-param", action="append", metavar="NAME=VALUE",
+                   help="a parameter of the problem, e.g. C=3 (repeatable)")
+    _add_spec_arguments(r)
+    r.add_argument("--steps", type=int, required=True, help="number of steps T")
+    r.add_argument("--seed", type=int, default=0, help="seed of the stochastic oracle (default 0)")
+    r.add_argument("--x0", metavar="X", help="starting point: a number or comma-separated numbers")
+    r.add_argument("--json", action="store_true", help="print one JSON object")
+    r.set_defaults(func=cmd_run)
+
+    q = sub.add_parser(
+        "problems",
+        help="list the counterexample catalog",
+        description="List the catalog's problems with parameters, assumptions and sources.",
+        epilog="examples:\n  adamtheory problems\n  adamtheory problems --json",
+        formatter_class=fmt,
+    )
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=cmd_problems)
 
     d = sub.add_parser(
         "demo",
@@ -186,6 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _user_errors() -> tuple:
+    from counterexamples.errors import ProblemError
+
+    return (InputError, ProblemError)
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     try:
@@ -194,7 +330,7 @@ def main(argv=None) -> int:
             parser.print_help()
             return 2
         return args.func(args)
-    except InputError as exc:
+    except _user_errors() as exc:
         print(f"adamtheory: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

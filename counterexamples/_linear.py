@@ -33,11 +33,15 @@ from ._rng import uniform
 
 @njit(cache=False)
 def periodic_slope(t, params):
-    """Slope of f_t: ``a`` when ``t mod P == 1``, else ``-b``."""
-    period = np.int64(params[2])
-    if t % period == 1:
-        return params[0]
-    return -params[1]
+    """Slope of f_t: ``a`` when ``t mod P == 1``, else ``-b``.
+
+    The phase is computed in float64 (exact for integer t, P below 2^53 / P): an integer
+    modulo per configuration and step costs more than the whole Adam update.
+    """
+    period = params[2]
+    tf = np.float64(t)
+    phase = tf - period * np.floor(tf / period)
+    return params[0] if phase == 1.0 else -params[1]
 
 
 @njit(cache=False)

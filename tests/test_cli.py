@@ -132,3 +132,55 @@ def test_entry_point_error_is_one_line():
     assert p.returncode == 2
     assert p.stdout == ""
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+def test_problems_lists_the_catalog(capsys):
+    import counterexamples
+
+    code, out, _ = run(capsys, "problems", "--json")
+    rows = json.loads(out)
+    assert code == 0
+    assert [r["name"] for r in rows] == counterexamples.names()
+    code, out, _ = run(capsys, "problems")
+    assert code == 0 and "reddi-sec5-online" in out and "source:" in out
+
+
+def test_run_reddi_sec5_online_json(capsys):
+    """Generic Adam with θ_t = 1 - 0.01/t reaches x* = -1 on the online counterexample."""
+    code, out, err = run(capsys, "run", "--problem", "reddi-sec5-online", "--alpha", "0.5/sqrt(t)",
+                         "--beta", "0.9", "--theta", "1 - 0.01/t", "--steps", "100000", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["label"] == "converged" and d["x_final"][0] < -0.9
+    code, out, err = run(capsys, "run", "--problem", "reddi-sec5-online", "--optimizer", "adam",
+                         "--lr", "0.5", "--beta1", "0.9", "--beta2", "0.99", "--steps", "100000")
+    assert code == 0, err
+    assert "label          stuck" in out
+
+
+def test_run_user_problem_file(capsys):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "my_problem.py"
+    code, out, err = run(capsys, "run", "--problem", f"{example}:make", "--optimizer", "adagrad",
+                         "--lr", "0.1", "--steps", "2000", "--json")
+    assert code == 0, err
+    assert json.loads(out)["steps"] == 2000
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "--problem", "reddi-sec5-onlin", "--optimizer", "adam", "--steps", "10"], "did you mean 'reddi-sec5-online'"),
+        (["run", "--problem", "reddi-thm1", "--problem-param", "C=1.5", "--optimizer", "adam", "--steps", "10"], "C must be > 2"),
+        (["run", "--problem", "reddi-thm1", "--problem-param", "D=3", "--optimizer", "adam", "--steps", "10"], "no parameter 'D'"),
+        (["run", "--problem", "reddi-thm1", "--optimizer", "adam", "--steps", "0"], "--steps"),
+        (["run", "--problem", "reddi-thm1", "--optimizer", "adam", "--steps", "10", "--x0", "1,2"], "dimension 1"),
+        (["run", "--problem", "reddi-thm1", "--alpha", "0.1", "--beta", "0", "--theta", "1 - 2/t", "--steps", "10"], "[0, 1)"),
+        (["run", "--problem", "missing.py:make", "--optimizer", "adam", "--steps", "10"], "missing.py"),
+    ],
+)
+def test_run_bad_input(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1

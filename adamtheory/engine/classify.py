@@ -1,0 +1,91 @@
+"""Label runs: converged / stuck (at a wrong point) / diverged / undecided.
+
+The label is read off the checkpoint metrics of a :class:`~adamtheory.engine.batch.BatchResult`.
+"The last decade" is the checkpoints with t ≥ T/10 (T the last checkpoint). D is the size of the
+domain: ||upper - lower|| on a bounded box, else max(1, ||x0 - x*||).
+
+=================  =======================================================================
+label              rule (first that applies)
+=================  =======================================================================
+``diverged``       the engine flagged NaN/overflow; or ||x_T|| > ``DIVERGE_NORM`` ·
+                   max(1, ||x0||); or f(x_T) - f* > ``DIVERGE_F_GROWTH`` · (|f(x_1) - f*| + 1)
+*with x**
+``converged``      ||x_T - x*|| ≤ ``CONVERGED_TOL`` · D and the distance is not increasing:
+                   ||x_T - x*|| ≤ ||x_{T/10} - x*|| + ``CONVERGED_SLACK`` · D
+``stuck``          ||x_T - x*|| ≥ ``STUCK_FAR`` · D and the iterate settled: over the last decade
+                   it moved (max |x_t - x_T|, or |dist_t - dist_T| for d > 1) ≤ ``STUCK_MOVE`` · D
+*without x**
+``converged``      the median projected-gradient norm ||x - P(x - ∇f(x))|| over the last decade
+                   ≤ ``GRAD_TOL`` · max(its value at the first checkpoint, ``GRAD_FLOOR``)
+``stuck``          the iterate settled (max |‖x_t‖ - ‖x_T‖| over the last decade ≤ ``STUCK_MOVE``
+                   · (1 + ‖x_T‖)) at a point whose projected gradient is not small
+``undecided``      anything else
+=================  =======================================================================
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .codes import FLAG_OK
+
+CONVERGED, STUCK, DIVERGED, UNDECIDED = "converged", "stuck", "diverged", "undecided"
+LABELS = (CONVERGED, STUCK, DIVERGED, UNDECIDED)
+
+CONVERGED_TOL = 0.05
+CONVERGED_SLACK = 0.01
+STUCK_FAR = 0.25
+STUCK_MOVE = 0.05
+DIVERGE_NORM = 1e6
+DIVERGE_F_GROWTH = 1e6
+GRAD_TOL = 0.05
+GRAD_FLOOR = 1e-12
+
+
+def classify(result) -> np.ndarray:
+    """Labels (array of str, one per configuration) for a ``BatchResult``."""
+    with warnings.catch_warnings():  # stopped configurations have all-NaN traces
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _classify(result)
+
+
+def _classify(result) -> np.ndarray:
+    prob = result.problem
+    steps = np.asarray(result.steps)
+    T = steps[-1]
+    win = steps >= max(1, T // 10)
+    if win.sum() < 2:
+        win[-2:] = True
+    n = result.n
+    labels = np.full(n, UNDECIDED, dtype=object)
+    x0n = np.linalg.norm(result.x0, axis=1)
+    xTn = np.linalg.norm(result.x_final, axis=1)
+    f_first, f_last = result.fgap[0], result.fgap[-1]
+    bad = (result.flag != FLAG_OK) | ~np.isfinite(xTn) | (xTn > DIVERGE_NORM * np.maximum(1, x0n))
+    if prob.f_star is not None:
+        bad |= f_last > DIVERGE_F_GROWTH * (np.abs(f_first) + 1.0)
+    labels[bad] = DIVERGED
+    ok = ~bad
+    if prob.x_star is not None:
+        if prob.bounded:
+            D = np.full(n, float(np.linalg.norm(prob.upper - prob.lower)))
+        else:
+            D = np.maximum(1.0, np.linalg.norm(result.x0 - prob.x_star, axis=1))
+        dist = result.dist
+        dT = dist[-1]
+        d_early = dist[np.argmax(win)]
+        trace = result.x if prob.dim == 1 else dist
+        move = np.nanmax(np.abs(trace[win] - trace[-1]), axis=0)
+        conv = (dT <= CONVERGED_TOL * D) & (dT <= d_early + CONVERGED_SLACK * D)
+        stuck = (dT >= STUCK_FAR * D) & (move <= STUCK_MOVE * D)
+    else:
+        pg = result.pgnorm
+        g0 = np.maximum(pg[0], GRAD_FLOOR)
+        conv = np.nanmedian(pg[win], axis=0) <= GRAD_TOL * g0
+        move = np.nanmax(np.abs(result.x[win] - result.x[-1]), axis=0)
+        stuck = ~conv & (move <= STUCK_MOVE * (1.0 + np.abs(result.x[-1])))
+    labels[ok & conv] = CONVERGED
+    labels[ok & ~conv & stuck] = STUCK
+    return labels
