@@ -61,3 +61,32 @@ def theory_map(s_values, r_values, categories, exponents, path, title=None):
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def trajectories(steps, series: dict, path, title=None, x_star=None):
+    """Iterate x_t and average regret R_t/t against t (log axis) for named runs.
+
+    ``series`` maps a legend label to a dict with arrays ``x`` and ``regret`` (one value per step
+    in ``steps``).
+    """
+    plt = _pyplot()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.0, 2.8), dpi=150)
+    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+    for (name, tr), color in zip(series.items(), palette):
+        ax1.plot(steps, tr["x"], color=color, lw=1.2, label=name)
+        ax2.plot(steps, tr["regret"], color=color, lw=1.2, label=name)
+    if x_star is not None:
+        ax1.axhline(x_star, color="k", ls=":", lw=0.8, label=r"$x^\star$")
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.set_xlabel(r"step $t$")
+    ax1.set_ylabel(r"$x_t$")
+    ax2.set_ylabel(r"$R_t / t$")
+    ax2.set_yscale("log")
+    ax1.legend(fontsize=6)
+    if title:
+        fig.suptitle(title, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

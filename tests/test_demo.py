@@ -28,3 +28,19 @@ def test_quick_demo_writes_consistent_results(tmp_path):
     assert img.std() > 0.1  # not blank
     green = np.array([0, 0x9E, 0x73]) / 255  # the "converges" colour is present
     assert (np.abs(img - green).sum(axis=-1) < 0.05).mean() > 0.05
+
+
+def test_demo_replay_matches_the_theory(tmp_path):
+    """Adam (constant θ, no guarantee) sticks near +1; Generic Adam (guaranteed) reaches -1."""
+    from adamtheory.demo import _replay
+
+    rows = _replay(tmp_path, steps=100_000, echo=lambda *a: None)
+    adam, generic = rows["Adam, θ = 0.99"], rows["Generic Adam, θ_t = 1 - 0.01/t"]
+    assert adam["theory"] == "no guarantee" and adam["label"] == "stuck" and adam["x_final"] > 0.9
+    assert generic["theory"] == "guaranteed" and generic["label"] == "converged"
+    assert generic["x_final"] < -0.9
+    assert rows["AMSGrad, θ = 0.99"]["theory"] == "outside the family"
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(tmp_path / "reddi_sec5_online.png")[..., :3]
+    assert img.std() > 0.05
