@@ -301,6 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_problems)
 
+    from .sweep.cli import add_sweep_parser
+
+    add_sweep_parser(sub, fmt)
+
     d = sub.add_parser(
         "demo",
         help="the main job: verdicts for named optimizers and an (s, r) map, with figures",

@@ -1,0 +1,21 @@
+"""Sweeps: run a grid of optimizer configurations from a TOML file into a labelled dataset.
+
+>>> from adamtheory.sweep import load, run_sweep, open_results
+>>> # sweep = load("examples/phase_sr_sec5_online_quick.toml")
+>>> # run_sweep(sweep, "out/sr", workers=2)        # or dask_local=2, scheduler="tcp://..."
+>>> # ds = open_results("out/sr"); ds.label.sel(seed=0).to_pandas()
+
+Modules: :mod:`.config` (the sweep file), :mod:`.axes`, :mod:`.optimizer`, :mod:`.tables`
+(factorized schedule tables), :mod:`.plan` (chunks, estimates), :mod:`.compute` (one chunk with
+the engine), :mod:`.store` (chunk files, checksums), :mod:`.dataset` (zarr assembly),
+:mod:`.backends` (in-process, processes, Dask), :mod:`.runner`, :mod:`.cli`.
+"""
+
+from .config import Sweep, load, loads
+from .errors import StoreError, SweepFileError
+from .plan import Plan, make_plan
+from .results import open_results
+from .runner import run_sweep
+
+__all__ = ["Sweep", "load", "loads", "run_sweep", "open_results", "make_plan", "Plan",
+           "SweepFileError", "StoreError"]

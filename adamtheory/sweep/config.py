@@ -1,0 +1,363 @@
+"""Sweep files: read and validate a TOML sweep description into a :class:`Sweep`.
+
+A sweep file has four tables (see ``examples/*.toml``)::
+
+    [problem]    name = "reddi-sec5-online"  plus fixed problem parameters
+    [optimizer]  schedules (alpha, beta, theta) or name = "adam"; see :mod:`.optimizer`
+    [grid]       one axis per swept name; see :mod:`.axes`
+    [run]        steps, seeds, checkpoints, grad_metrics, regret, chunk_size, stream, block
+
+Optional top-level ``title`` and ``description`` strings are kept in the results. Every error is
+one line naming the field and what would be valid (:class:`~.errors.SweepFileError`).
+
+>>> sw = loads('''
+... [problem]
+... name = "reddi-sec5-online"
+... [optimizer]
+... alpha = "0.5 * t**(-s)"
+... beta = 0.9
+... theta = 0.99
+... [grid]
+... s = { start = 0.25, stop = 1.0, num = 4 }
+... [run]
+... steps = 100
+... ''')
+>>> sw.shape, sw.depends["alpha"], sw.depends["theta"]
+((4, 1), (0,), ())
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from .axes import Axis, parse_axis
+from .errors import SweepFileError, closest, unknown_key
+from .optimizer import FIELD_AXES, ROLES, OptimizerDef, parse_optimizer
+
+TOP_KEYS = ("problem", "optimizer", "grid", "run", "title", "description")
+RUN_KEYS = ("steps", "seeds", "checkpoints", "grad_metrics", "regret", "chunk_size", "stream",
+            "block")
+MAX_STEPS = 10**9
+
+
+@dataclass(eq=False)
+class Sweep:
+    """A validated sweep: problem, optimizer, grid axes and run settings.
+
+    Configurations are the points of ``shape = (*axis sizes, n_seeds)`` in C order. ``depends``
+    maps each role (``alpha``, ``beta``, ``theta``) and ``"problem"`` to the positions of the
+    axes it depends on, so that schedules are evaluated once per distinct value of those axes.
+    """
+
+    text: str
+    source: str
+    problem_name: str
+    problem_fixed: dict
+    optimizer: OptimizerDef
+    axes: list
+    seeds: np.ndarray
+    steps: int
+    checkpoints: np.ndarray
+    grad_metrics: bool = True
+    regret: bool | None = None
+    chunk_size: int | None = None
+    stream: bool = False
+    block: int = 128
+    title: str = ""
+    depends: dict = field(default_factory=dict)
+    dim: int = 1
+    problem_param_names: tuple = ()
+
+    # ------------------------------------------------------------------ grid
+    @property
+    def shape(self) -> tuple:
+        return tuple(a.size for a in self.axes) + (int(self.seeds.size),)
+
+    @property
+    def dims(self) -> tuple:
+        return tuple(a.name for a in self.axes) + ("seed",)
+
+    @property
+    def n_configs(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def axis(self, name: str) -> Axis:
+        return next(a for a in self.axes if a.name == name)
+
+    def values_at(self, positions, idx) -> dict:
+        """``{axis name: value}`` for the axes at ``positions`` and their indices ``idx``."""
+        return {self.axes[p].name: float(self.axes[p].values[i]) for p, i in zip(positions, idx)}
+
+    def n_rows(self, key: str) -> int:
+        """Distinct values of the axes ``key`` (a role or "problem") depends on."""
+        return int(np.prod([self.axes[p].size for p in self.depends[key]], dtype=np.int64))
+
+    def row_index(self, key: str, idx) -> int:
+        """The row of ``key`` for the multi-index of the axes it depends on."""
+        dep = self.depends[key]
+        return int(np.ravel_multi_index(tuple(idx), [self.axes[p].size for p in dep])) if dep else 0
+
+    def row_values(self, key: str, row: int) -> dict:
+        dep = self.depends[key]
+        idx = np.unravel_index(row, [self.axes[p].size for p in dep]) if dep else ()
+        return self.values_at(dep, idx)
+
+    # ------------------------------------------------------------------ problem
+    def problem_params(self, row: int) -> dict:
+        params = dict(self.problem_fixed)
+        for k, v in self.row_values("problem", row).items():
+            params[k] = int(v) if float(v).is_integer() else v
+        return params
+
+    def build_problem(self, row: int):
+        import counterexamples
+
+        return counterexamples.get(self.problem_name, **self.problem_params(row))
+
+    # ------------------------------------------------------------------ identity
+    def canonical(self) -> dict:
+        """Everything that determines the results, as JSON-ready data."""
+        o = self.optimizer
+        return {
+            "version": __version__, "problem": self.problem_name,
+            "problem_fixed": {k: repr(v) for k, v in sorted(self.problem_fixed.items())},
+            "optimizer": {"form": o.form, "texts": o.texts, "name": o.name,
+                          "fixed": {k: repr(v) for k, v in sorted(o.fixed.items())},
+                          "switches": {k: repr(v) for k, v in sorted(o.switches.items())}},
+            "axes": [[a.name, [float(v).hex() for v in a.values]] for a in self.axes],
+            "seeds": [int(s) for s in self.seeds], "steps": self.steps,
+            "checkpoints": [int(c) for c in self.checkpoints],
+            "grad_metrics": self.grad_metrics, "regret": self.regret,
+        }
+
+    @cached_property
+    def fingerprint(self) -> str:
+        blob = json.dumps(self.canonical(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+# ---------------------------------------------------------------------- loading
+def load(path) -> Sweep:
+    """Read and validate the sweep file at ``path``."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SweepFileError(f"sweep file {str(p)!r} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SweepFileError(f"cannot read sweep file {str(p)!r}: {exc}") from None
+    return loads(text, source=str(p))
+
+
+def loads(text: str, source: str = "<string>") -> Sweep:
+    """Validate sweep-file ``text`` (TOML) and return a :class:`Sweep`."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SweepFileError(f"{source}: not valid TOML: {exc}") from None
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise unknown_key(source, key, TOP_KEYS)
+    for key in ("problem", "optimizer", "grid"):
+        if key not in raw:
+            raise SweepFileError(f"{source}: missing [{key}] table")
+    for key in ("problem", "optimizer", "grid", "run"):
+        if key in raw and not isinstance(raw[key], dict):
+            raise SweepFileError(f"{source}: {key} must be a table, written [{key}]")
+    title = raw.get("title", "")
+    grid = raw["grid"]
+    if not grid:
+        raise SweepFileError("[grid]: no axes; add at least one, e.g. s = { start = 0.1, "
+                             "stop = 1.0, num = 8 }")
+    axes = [parse_axis(name, spec) for name, spec in grid.items()]
+    opt = parse_optimizer(raw["optimizer"], [a.name for a in axes])
+    pname, pfixed, problem, pnames = _problem(raw["problem"], [a.name for a in axes])
+    run = _run(raw.get("run", {}))
+    sweep = Sweep(text=text, source=source, problem_name=pname, problem_fixed=pfixed,
+                  optimizer=opt, axes=axes, title=str(title), problem_param_names=pnames, **run)
+    _resolve_axes(sweep, opt, pnames)
+    _check_problems(sweep, problem)
+    return sweep
+
+
+def _problem(raw, grid_names):
+    import counterexamples
+    from counterexamples.errors import ProblemError
+
+    if "name" not in raw or not isinstance(raw["name"], str):
+        raise SweepFileError("[problem]: missing name; e.g. name = \"reddi-sec5-online\" (see "
+                             "'adamtheory problems')")
+    name = raw["name"]
+    fixed = {}
+    for k, v in raw.items():
+        if k == "name":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise SweepFileError(f"[problem] {k}: a problem parameter must be a number, got {v!r}")
+        if k in grid_names:
+            raise SweepFileError(f"[problem] {k} has a fixed value here and is also a [grid] "
+                                 "axis; remove one of them")
+        fixed[k] = v
+    try:
+        problem = counterexamples.get(name, **fixed)
+    except ProblemError as exc:
+        raise SweepFileError(f"[problem]: {exc}") from None
+    names = tuple(problem.meta.get("user_params", {})) or tuple(fixed)
+    return name, fixed, problem, names
+
+
+def _run(raw) -> dict:
+    where = "[run]"
+    for k in raw:
+        if k not in RUN_KEYS:
+            raise unknown_key(where, k, RUN_KEYS)
+    out = {}
+    steps = raw.get("steps")
+    if steps is None:
+        raise SweepFileError(f"{where}: missing steps (the horizon T), e.g. steps = 10000")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise SweepFileError(f"{where}: steps must be an integer in [1, 10^9], got {steps!r}")
+    out["steps"] = steps
+    seeds = raw.get("seeds", 1)
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        if not 1 <= seeds <= 10**6:
+            raise SweepFileError(f"{where}: seeds = {seeds}: give a count >= 1 (seeds 0..n-1) "
+                                 "or a list of distinct integers")
+        out["seeds"] = np.arange(seeds, dtype=np.int64)
+    elif isinstance(seeds, list) and seeds and all(
+            isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+        if len(set(seeds)) != len(seeds):
+            raise SweepFileError(f"{where}: seeds must be distinct, got {seeds}")
+        out["seeds"] = np.array(seeds, dtype=np.int64)
+    else:
+        raise SweepFileError(f"{where}: seeds must be a count >= 1 or a non-empty list of "
+                             f"integers, got {seeds!r}")
+    out["checkpoints"] = _checkpoints(raw.get("checkpoints"), steps)
+    for key, default in (("grad_metrics", True), ("stream", False)):
+        v = raw.get(key, default)
+        if not isinstance(v, bool):
+            raise SweepFileError(f"{where}: {key} must be true or false, got {v!r}")
+        out[key] = v
+    regret = raw.get("regret", "auto")
+    if regret not in ("auto", True, False):
+        raise SweepFileError(f"{where}: regret must be true, false or \"auto\", got {regret!r}")
+    out["regret"] = None if regret == "auto" else regret
+    for key, lo in (("chunk_size", 1), ("block", 1)):
+        if key in raw:
+            v = raw[key]
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+                raise SweepFileError(f"{where}: {key} must be an integer >= {lo}, got {v!r}")
+            out[key] = v
+    return out
+
+
+def _checkpoints(raw, steps: int) -> np.ndarray:
+    from ..engine import default_checkpoints
+
+    if raw is None:
+        ck = default_checkpoints(steps)
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        if not 1 <= raw <= 10**4:
+            raise SweepFileError(f"[run]: checkpoints = {raw}: give a count in [1, 10^4] "
+                                 "(log-spaced) or a list of steps")
+        ck = default_checkpoints(steps, raw)
+    elif isinstance(raw, list) and raw and all(isinstance(c, int) and not isinstance(c, bool)
+                                               for c in raw):
+        bad = [c for c in raw if not 1 <= c <= steps]
+        if bad:
+            raise SweepFileError(f"[run]: checkpoint {bad[0]} is outside [1, steps = {steps}]")
+        ck = np.array(raw, dtype=np.int64)
+    else:
+        raise SweepFileError(f"[run]: checkpoints must be a count or a list of steps, got {raw!r}")
+    return np.union1d(ck, [steps]).astype(np.int64)
+
+
+def _resolve_axes(sweep: Sweep, opt: OptimizerDef, pnames) -> None:
+    """Give each axis its kind(s) and compute which axes each role depends on."""
+    names = [a.name for a in sweep.axes]
+    targets = {n: [] for n in names}
+    for n in names:
+        if opt.form == "schedules" and n in opt.free:
+            targets[n].append("schedule")
+        if opt.form == "named" and n in opt.sweepable:
+            targets[n].append("named")
+        if n in FIELD_AXES:
+            targets[n].append("field")
+        if n in pnames:
+            targets[n].append("problem")
+        if not targets[n]:
+            known = set(FIELD_AXES) | set(pnames) | set(opt.free) | set(opt.sweepable)
+            raise SweepFileError(
+                f"[grid] {n}: not a schedule parameter, problem parameter or optimizer field"
+                f"{closest(n, known)}; valid names: {', '.join(sorted(known)) or 'none'}")
+    sweep.axes = [Axis(a.name, a.values, "+".join(targets[a.name]), a.spec) for a in sweep.axes]
+    if "x0" in names and isinstance(opt.switches.get("x0"), list):
+        raise SweepFileError("[grid] x0: x0 is also given as a list in [optimizer]; remove one")
+    deps = {}
+    for r in ROLES:
+        if opt.form == "schedules":
+            used = set(opt._parsed[r].free_parameters)
+            deps[r] = tuple(i for i, n in enumerate(names) if n in used)
+        else:
+            deps[r] = _probe(sweep, opt, r)
+    deps["problem"] = tuple(i for i, a in enumerate(sweep.axes) if "problem" in a.kind)
+    sweep.depends = deps
+
+
+def _probe(sweep: Sweep, opt: OptimizerDef, role: str) -> tuple:
+    """Axes of a named optimizer that change ``role``'s schedule (compared at two values)."""
+    from ..errors import InputError
+
+    base = {a.name: float(a.values[0]) for a in sweep.axes if "named" in a.kind}
+    try:
+        ref = opt.schedule(role, base).bound_expr
+    except InputError as exc:
+        raise SweepFileError(f"[grid] at {base}: {exc}") from None
+    dep = []
+    for i, a in enumerate(sweep.axes):
+        if "named" not in a.kind:
+            continue
+        for v in a.values[1:2]:
+            vals = {**base, a.name: float(v)}
+            try:
+                other = opt.schedule(role, vals).bound_expr
+            except InputError as exc:
+                raise SweepFileError(f"[grid] {a.name} = {v:g}: {exc}") from None
+            if other != ref:
+                dep.append(i)
+    return tuple(dep)
+
+
+def _check_problems(sweep: Sweep, problem) -> None:
+    """Build the problem for every combination of problem axes (cheap; catches bad values)."""
+    from counterexamples.errors import ProblemError
+
+    dims = set()
+    n = sweep.n_rows("problem")
+    if n > 4096:
+        raise SweepFileError(f"[grid]: {n} combinations of problem parameters; at most 4096")
+    for row in range(n):
+        try:
+            p = sweep.build_problem(row) if sweep.depends["problem"] else problem
+        except ProblemError as exc:
+            at = ", ".join(f"{k} = {v:g}" for k, v in sweep.row_values("problem", row).items())
+            raise SweepFileError(f"[grid] {at}: {exc}") from None
+        dims.add(int(p.dim))
+        if sweep.regret and p.x_star is None:
+            raise SweepFileError(f"[run] regret = true needs the optimum x*, which {p.name} does "
+                                 "not declare; use regret = \"auto\" or false")
+    x0 = sweep.optimizer.switches.get("x0")
+    if isinstance(x0, list) and dims != {len(x0)} and len(x0) != 1:
+        raise SweepFileError(f"[optimizer] x0 has {len(x0)} values; the problem has dimension "
+                             f"{', '.join(map(str, sorted(dims)))}")
+    sweep.dim = max(dims)
+    sweep._dims_vary = len(dims) > 1
+

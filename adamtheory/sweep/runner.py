@@ -1,0 +1,190 @@
+"""Run a sweep: validate everything, lay out chunks, compute the missing ones, assemble.
+
+>>> # path = run_sweep("examples/phase_sr_sec5_online_quick.toml", "out/sr", workers=2)
+>>> # ds = open_results("out/sr")
+
+Order of work (nothing is written before every check has passed):
+
+1. the sweep file (:func:`.config.load`): fields, names, ranges, problem parameters;
+2. the output directory: a fresh one, or with ``resume`` a store of the same sweep;
+3. memory (:func:`.plan.make_plan`) and the estimate line;
+4. every distinct schedule on the grid, t = 1..T (:func:`.tables.validate`);
+5. free disk space for the chunk files and the dataset;
+6. then: create the store, drop invalid chunks, compute the missing ones, write the manifest,
+   assemble ``results.zarr``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..errors import InputError
+from . import backends, config, tables
+from .dataset import assemble
+from .errors import StoreError
+from .plan import cpu_count, human, make_plan
+from .progress import SweepProgress
+from .store import init_store, read_store_meta, scan, write_manifest
+
+MANIFEST_EVERY = 2.0  # seconds between manifest rewrites while running
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _check_options(workers, scheduler, dask_local, chunk_size):
+    if not isinstance(workers, int) or workers < 1:
+        raise InputError(f"--workers must be an integer >= 1, got {workers!r}")
+    if scheduler and dask_local:
+        raise InputError("give either --scheduler ADDRESS or --dask-local N, not both")
+    if dask_local is not None and (not isinstance(dask_local, int) or dask_local < 1):
+        raise InputError(f"--dask-local must be an integer >= 1, got {dask_local!r}")
+    if (scheduler or dask_local) and workers != 1:
+        raise InputError("--workers is for local processes; with Dask the cluster's workers run "
+                         "the chunks")
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+        raise InputError(f"--chunk-size must be an integer >= 1, got {chunk_size!r}")
+    if scheduler or dask_local:
+        _need("distributed", "--scheduler and --dask-local")
+
+
+def _need(module: str, what: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise InputError(f"{what} need Dask: pip install 'adamtheory[dask]' (dask[distributed])")
+
+
+def _existing_store(out: Path, sweep, resume: bool):
+    """The chunk shape of a store to resume, or None for a fresh directory."""
+    if out.exists() and not out.is_dir():
+        raise StoreError(f"-o {str(out)!r} is a file; give a directory for the results")
+    if not out.exists() or not any(out.iterdir()):
+        return None
+    meta = read_store_meta(out)
+    if not resume:
+        raise StoreError(f"{str(out)!r} already exists; add --resume to finish the sweep in it, "
+                         "or choose another -o")
+    if meta is None:
+        raise StoreError(f"{str(out)!r} is not empty and holds no sweep; choose another -o")
+    if meta.get("fingerprint") != sweep.fingerprint:
+        raise StoreError(f"{str(out)!r} holds a different sweep (another file, grid, run "
+                         "settings or package version); resume it with its own sweep.toml or "
+                         "choose another -o")
+    return tuple(meta["chunk"])
+
+
+def _check_disk(out: Path, plan) -> None:
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    need = 2 * plan.result_bytes
+    if need > free:
+        raise StoreError(f"the results need about {human(need)} on disk but {str(probe)!r} has "
+                         f"{human(free)} free; free space or choose another -o")
+
+
+def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: str | None = None,
+              dask_local: int | None = None, chunk_size: int | None = None, stream=None,
+              memory_limit: int | None = None, quiet: bool = False) -> Path:
+    """Run ``sweep`` (a :class:`.config.Sweep` or a path) into the store ``out``.
+
+    Parameters
+    ----------
+    sweep : Sweep or path
+    out : path
+        Output directory (created); ``out/results.zarr`` is the dataset.
+    resume : bool
+        Finish the sweep already in ``out`` (same sweep file), skipping verified chunks.
+    workers : int
+        Local processes (1: compute in this process).
+    scheduler : str, optional
+        Address of a Dask scheduler; chunks run as tasks there and workers write them to ``out``.
+    dask_local : int, optional
+        Start a Dask cluster of this many worker processes on 127.0.0.1 for this sweep.
+    chunk_size : int, optional
+        Target configurations per chunk (a resumed store keeps its own layout).
+    stream : bool, optional
+        Assemble the dataset chunk by chunk on disk (for results larger than memory).
+    memory_limit : int, optional
+        Bytes the sweep may use (default: 80 % of the available memory).
+    quiet : bool
+        No estimate line, progress bar or messages.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``results.zarr``.
+    """
+    say = (lambda *a: None) if quiet else (lambda msg: print(f"adamtheory sweep: {msg}",
+                                                             file=sys.stderr))
+    _check_options(workers, scheduler, dask_local, chunk_size)
+    if not isinstance(sweep, config.Sweep):
+        sweep = config.load(sweep)
+    out = Path(out).expanduser().absolute()
+    chunk = _existing_store(out, sweep, resume)
+    dask = bool(scheduler or dask_local)
+    in_process = workers == 1 and not dask
+    processes = 1 if dask else workers
+    plan = make_plan(sweep, processes, chunk_size, stream, memory_limit, chunk)
+    if plan.stream:
+        _need("dask", "stream = true and --stream")
+    say(plan.describe(sweep, backends.cores_for(workers, dask_local)))
+    keep = in_process and plan.tables_mode == "global"
+    tabs = tables.validate(sweep, keep=keep)
+    if keep:
+        tables.seed_cache(sweep, tabs)
+    _check_disk(out, plan)
+    if chunk is None:
+        init_store(out, sweep, plan)
+    done, bad = scan(out, plan, sweep.fingerprint)
+    for cid, reason in bad:
+        say(f"chunk {cid}: {reason}; recomputing it")
+    if done:
+        say(f"resuming: {len(done)} of {plan.n_chunks} chunks already finished")
+    pending = [c for c in range(plan.n_chunks) if c not in done]
+    records = dict(done)
+    started, t0 = _now(), time.perf_counter()
+    last = [time.perf_counter()]
+    backend = "dask" if dask else ("processes" if workers > 1 else "in-process")
+    info = {"backend": backend, "workers": workers if not dask else (dask_local or 0)}
+
+    with SweepProgress(plan.n_chunks, plan.config_steps, len(done),
+                       sum(r["config_steps"] for r in done.values()), quiet) as bar:
+        def on_done(rec):
+            records[rec["chunk"]] = rec
+            bar.advance(rec["config_steps"])
+            if time.perf_counter() - last[0] > MANIFEST_EVERY:
+                write_manifest(out, records, {"fingerprint": sweep.fingerprint})
+                last[0] = time.perf_counter()
+
+        try:
+            if dask:
+                info.update(backends.run_dask(sweep, plan, out, pending, on_done,
+                                              address=scheduler, local=dask_local))
+            elif workers > 1:
+                backends.run_processes(sweep, plan, out, pending, on_done, workers)
+            else:
+                backends.run_local(sweep, plan, out, pending, on_done)
+        finally:
+            if records:
+                try:
+                    write_manifest(out, records, {"fingerprint": sweep.fingerprint})
+                except StoreError:
+                    pass
+    wall = time.perf_counter() - t0
+    attrs = {**{k: v for k, v in info.items() if v is not None},
+             "started": started, "finished": _now(), "wall_seconds": wall,
+             "compute_seconds": sum(r["seconds"] for r in records.values()),
+             "engine_seconds": sum(r["engine_seconds"] for r in records.values()),
+             "chunks_resumed": len(done), "chunks_computed": len(pending),
+             "estimated_memory_bytes": plan.memory_needed, "cpu_count": cpu_count()}
+    path = assemble(out, sweep, plan, attrs)
+    say(f"wrote {path} ({len(pending)} chunks computed, {len(done)} reused, {wall:.1f} s)")
+    return path
