@@ -304,6 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .sweep.cli import add_sweep_parser
 
     add_sweep_parser(sub, fmt)
+    from .figures import add_figures_parser
+    from .plotting.cli import add_plot_parser
+
+    add_plot_parser(sub, fmt)
+    add_figures_parser(sub, fmt)
 
     d = sub.add_parser(
         "demo",

@@ -83,7 +83,7 @@ def test_examples_are_valid(path):
     sw = load(path)
     plan = make_plan(sw)
     validate(sw, keep=False)
-    assert plan.n_chunks >= 1 and sw.n_configs >= 8
+    assert plan.n_chunks >= 1 and sw.n_configs >= 1
 
 
 def test_factorized_dependencies():

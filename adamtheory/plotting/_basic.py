@@ -1,4 +1,4 @@
-"""Figures. Uses matplotlib's Agg backend; knows nothing of numba or sympy."""
+"""Basic figures of the checker and the engine (theory map, trajectories). Agg backend."""
 
 from __future__ import annotations
 
@@ -90,3 +90,13 @@ def trajectories(steps, series: dict, path, title=None, x_star=None):
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def wrap(text: str, width: int) -> str:
+    """textwrap.fill that never breaks inside a mathtext ``$...$`` segment."""
+    import re
+    import textwrap
+
+    nb = "\u2063"  # invisible separator: stands for a space inside math while wrapping
+    protected = re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace(" ", nb), text)
+    return textwrap.fill(protected, width=width, break_on_hyphens=False).replace(nb, " ")
