@@ -6,7 +6,7 @@ import matplotlib.image as mpimg
 import numpy as np
 
 from adamtheory import __version__
-from adamtheory.figures import EXAMPLES, FILES, make_figures
+from adamtheory.figures import FILES, examples_dir, make_figures
 
 
 def test_quick_figures_and_manifest(tmp_path):
@@ -22,7 +22,7 @@ def test_quick_figures_and_manifest(tmp_path):
         assert img.std() > 0.05, key  # not blank
     for key in ("c", "d", "e"):
         sweep = saved["figures"][key]["sweep"]
-        assert sweep.startswith("examples/") and (EXAMPLES.parent / sweep).exists()
+        assert sweep.startswith("examples/") and (examples_dir().parent / sweep).exists()
     # (a): Adam (no guarantee) ends near +1 online; Generic Adam (guaranteed) next to x* = -1
     online = saved["figures"]["a"]["result"]["online"]
     adam = next(v for k, v in online.items() if k.startswith("Adam"))
