@@ -6,6 +6,7 @@ Errors caused by the user's input print one line to stderr and exit with status 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -244,6 +245,15 @@ def _add_spec_arguments(p) -> None:
     p.add_argument("--amsgrad", choices=["none", "torch", "optax", "reddi"], help="AMSGrad variant (outside the family)")
 
 
+#: Subcommands defined next to the library code they drive: (module, function); each function
+#: adds its parser to the subparsers and sets ``func`` to its handler.
+SUBCOMMANDS = (
+    (".sweep.cli", "add_sweep_parser"),
+    (".plotting.cli", "add_plot_parser"),
+    (".figures", "add_figures_parser"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = _Parser(
@@ -301,14 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_problems)
 
-    from .sweep.cli import add_sweep_parser
-
-    add_sweep_parser(sub, fmt)
-    from .figures import add_figures_parser
-    from .plotting.cli import add_plot_parser
-
-    add_plot_parser(sub, fmt)
-    add_figures_parser(sub, fmt)
+    for module, function in SUBCOMMANDS:
+        getattr(importlib.import_module(module, __package__), function)(sub, fmt)
 
     d = sub.add_parser(
         "demo",

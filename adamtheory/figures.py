@@ -48,6 +48,9 @@ SWEEPS = {  # figure part -> (full, quick) sweep file names in examples/
 FILES = {"a": "a_reddi_sec5.png", "b": "b_theta_r.png", "c": "c_phase_sr.png",
          "d": "d_phase_beta.png", "e": "e_rates.png"}
 A_PARAMS = {"lr": 0.5, "lr_decay": "sqrt", "beta1": 0.9, "beta2": 0.99, "theta_generic": 0.01}
+#: Modules that add figures: each has ``FILES`` ({key: file name}, keys after "e") and
+#: ``make(out: Path, quick: bool) -> {key: manifest entry}``, run in the same process pool.
+EXTRA = ()
 RECHECK_FACTOR = 10
 TITLE_C = (r"$(s, r)$ phase diagram of Generic Adam, $\alpha_t = 0.5\,t^{-s}$, $\beta = 0.9$, "
            r"$\theta_t = 1 - 0.01\,t^{-r}$, on reddi-sec5-online")
@@ -290,6 +293,23 @@ def _group(name: str, quick: bool, tmp: str, out: str) -> dict:
     return res
 
 
+def all_files() -> dict:
+    """Every figure's key and file name: (a)-(e) and those of the :data:`EXTRA` modules."""
+    import importlib
+
+    files = dict(FILES)
+    for m in EXTRA:
+        files.update(importlib.import_module(m).FILES)
+    return files
+
+
+def _extra(module: str, quick: bool, out: str) -> dict:
+    """One worker: the figures of an :data:`EXTRA` module."""
+    import importlib
+
+    return importlib.import_module(module).make(Path(out), quick)
+
+
 # ---------------------------------------------------------------------- the trace figures
 def math_rate(text: str) -> str:
     """``guaranteed, O(log(T)/T**(1/4))`` -> mathtext ``$O(\\log T / T^{1/4})$``."""
@@ -408,11 +428,13 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as ex:
+            with ProcessPoolExecutor(processes, mp_context=mp.get_context("spawn")) as ex:
                 futs = [ex.submit(_group, g, quick, str(tmp), str(out)) for g in groups]
+                futs += [ex.submit(_extra, m, quick, str(out)) for m in EXTRA]
                 parts = [f.result() for f in futs]
         else:
             parts = [_group(g, quick, str(tmp), str(out)) for g in groups]
+            parts += [_extra(m, quick, str(out)) for m in EXTRA]
         res = {k: v for p in parts for k, v in p.items()}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -423,6 +445,9 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
     manifest["figures"]["b"] = {"file": FILES["b"], **_plot_b(res, out)}
     for k in ("c", "d", "e"):
         manifest["figures"][k] = {"file": FILES[k], **res[k]}
+    for k, f in all_files().items():
+        if k not in FILES:
+            manifest["figures"][k] = {"file": f, **res[k]}
     for k, f in manifest["figures"].items():
         f["version"] = __version__
         f["made_by"] = manifest["command"]
@@ -434,7 +459,7 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
     echo(f"  (c) (s, r): guaranteed {c['guaranteed']} cells, mismatch {c['mismatch']}")
     for k, f in manifest["figures"].items():
         echo(f"  ({k}) {out / f['file']}")
-    echo(f"wrote {len(FILES)} figures and manifest.json to {out} in {manifest['seconds']} s")
+    echo(f"wrote {len(manifest['figures'])} figures and manifest.json to {out} in {manifest['seconds']} s")
     return manifest
 
 
