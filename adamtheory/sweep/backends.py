@@ -16,7 +16,6 @@ import multiprocessing as mp
 import uuid
 
 from ..errors import InputError
-from .compute import compute_chunk
 from .plan import cpu_count
 from .store import write_chunk
 
@@ -29,7 +28,7 @@ def run_chunk(sweep, plan, out: str, cid: int, threads: int | None = None) -> di
         import numba
 
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    arrays, meta = compute_chunk(sweep, plan, cid)
+    arrays, meta = sweep.compute_chunk(plan, cid)
     return write_chunk(out, sweep.fingerprint, cid, arrays, meta)
 
 

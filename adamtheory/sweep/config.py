@@ -138,6 +138,18 @@ class Sweep:
             "grad_metrics": self.grad_metrics, "regret": self.regret,
         }
 
+    def variables(self) -> dict:
+        """The dataset's variables (see :mod:`.dataset`)."""
+        from .dataset import engine_variables
+
+        return engine_variables(self)
+
+    def compute_chunk(self, plan, cid: int) -> tuple[dict, dict]:
+        """Run chunk ``cid`` with the engine (see :mod:`.compute`)."""
+        from .compute import compute_chunk
+
+        return compute_chunk(self, plan, cid)
+
     @cached_property
     def fingerprint(self) -> str:
         blob = json.dumps(self.canonical(), sort_keys=True).encode()
@@ -158,11 +170,16 @@ def load(path) -> Sweep:
 
 
 def loads(text: str, source: str = "<string>") -> Sweep:
-    """Validate sweep-file ``text`` (TOML) and return a :class:`Sweep`."""
+    """Validate sweep-file ``text`` (TOML) and return a :class:`Sweep` (or, for a file with
+    ``simulator = "NAME"``, a :class:`.plugin.PluginSweep`)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SweepFileError(f"{source}: not valid TOML: {exc}") from None
+    if "simulator" in raw:
+        from .plugin import loads_plugin
+
+        return loads_plugin(raw, text, source)
     for key in raw:
         if key not in TOP_KEYS:
             raise unknown_key(source, key, TOP_KEYS)

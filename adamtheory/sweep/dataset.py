@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,32 @@ DESCRIPTIONS = {
 }
 
 
+@dataclass(frozen=True)
+class Var:
+    """One variable of a sweep's dataset: its description, the dimensions after the grid's
+    (names and sizes), the fill value of configurations not computed, its stored dtype and, for
+    coded text, the table that decodes the stored integers."""
+
+    description: str
+    extra: tuple = ()
+    sizes: tuple = ()
+    fill: object = np.nan
+    dtype: object = np.float64
+    codes: np.ndarray | None = None
+
+
+def engine_variables(sweep) -> dict:
+    """The variables of a Generic Adam sweep (the engine's metrics, labels and final iterate)."""
+    n_ck = int(sweep.checkpoints.size)
+    out = {m: Var(DESCRIPTIONS[m], ("step",), (n_ck,)) for m in METRICS}
+    out["label"] = Var(DESCRIPTIONS["label"], fill="", dtype="<U9", codes=_LABELS)
+    out["flag"] = Var(DESCRIPTIONS["flag"], fill="", dtype="<U8", codes=_FLAGS)
+    out["stop_step"] = Var(DESCRIPTIONS["stop_step"], fill=0, dtype=np.int64)
+    out["x_final"] = (Var(DESCRIPTIONS["x_final"], ("coord",), (sweep.dim,)) if sweep.dim > 1
+                      else Var(DESCRIPTIONS["x_final"]))
+    return out
+
+
 def _coords(sweep) -> dict:
     c = {a.name: (a.name, a.values, {"sets": a.kind, "grid": a.spec}) for a in sweep.axes}
     c["seed"] = ("seed", sweep.seeds)
@@ -52,23 +79,19 @@ def _coords(sweep) -> dict:
 
 
 def _empty(sweep) -> dict:
-    shape, n_ck = sweep.shape, sweep.checkpoints.size
-    arrs = {m: np.full(shape + (n_ck,), np.nan) for m in METRICS}
-    arrs["label"] = np.full(shape, "", dtype="<U9")
-    arrs["flag"] = np.full(shape, "", dtype="<U8")
-    arrs["stop_step"] = np.zeros(shape, np.int64)
-    arrs["x_final"] = np.full(shape + (sweep.dim,), np.nan)
-    return arrs
+    return {k: np.full(sweep.shape + v.sizes, v.fill, dtype=v.dtype)
+            for k, v in sweep.variables().items()}
 
 
-def _decode(arrays: dict, box: tuple) -> dict:
-    """Chunk arrays (flat) -> arrays of the chunk's box shape, labels and flags as text."""
+def _decode(sweep, arrays: dict, box: tuple) -> dict:
+    """Chunk arrays (flat) -> arrays of the chunk's box shape, coded text decoded."""
     out = {}
+    variables = sweep.variables()
     for k, v in arrays.items():
-        if k == "label":
-            v = _LABELS[v]
-        elif k == "flag":
-            v = _FLAGS[v]
+        if variables[k].codes is not None:
+            v = variables[k].codes[v]
+        if k == "x_final" and not variables[k].extra:
+            v = v[:, 0] if v.ndim == 2 else v
         out[k] = v.reshape(box + v.shape[1:])
     return out
 
@@ -77,23 +100,15 @@ def _dataset(sweep, arrs: dict, attrs: dict, coords: bool = True):
     import xarray as xr
 
     dims = sweep.dims
-    var = {}
-    for k, v in arrs.items():
-        d = dims + (("step",) if k in METRICS else ("coord",) if k == "x_final" else ())
-        if k == "x_final" and sweep.dim == 1:  # no coord dimension for one-dimensional problems
-            d, v = dims, v[..., 0]
-        var[k] = (d, v, {"description": DESCRIPTIONS[k]})
+    variables = sweep.variables()
+    var = {k: (dims + variables[k].extra, v, {"description": variables[k].description})
+           for k, v in arrs.items()}
     return xr.Dataset(var, coords=_coords(sweep) if coords else None, attrs=attrs)
 
 
 def _encoding(sweep, plan) -> dict:
     ch = tuple(plan.chunk)
-    enc = {}
-    for k in list(METRICS) + ["label", "flag", "stop_step", "x_final"]:
-        extra = (sweep.checkpoints.size,) if k in METRICS else (sweep.dim,) if (
-            k == "x_final" and sweep.dim > 1) else ()
-        enc[k] = {"chunks": ch + extra}
-    return enc
+    return {k: {"chunks": ch + v.sizes} for k, v in sweep.variables().items()}
 
 
 def base_attrs(sweep) -> dict:
@@ -101,7 +116,8 @@ def base_attrs(sweep) -> dict:
 
     return {"title": sweep.title, "sweep_toml": sweep.text, "sweep_file": sweep.source,
             "fingerprint": sweep.fingerprint, "adamtheory_version": __version__,
-            "problem": sweep.problem_name, "optimizer": sweep.optimizer.describe(),
+            **({"problem": sweep.problem_name, "optimizer": sweep.optimizer.describe()}
+               if hasattr(sweep, "optimizer") else {"simulator": sweep.simulator}),
             "steps": sweep.steps, "n_configs": sweep.n_configs,
             "canonical": json.dumps(sweep.canonical(), sort_keys=True)}
 
@@ -122,7 +138,7 @@ def assemble(out, sweep, plan, attrs: dict) -> Path:
             arrs = _empty(sweep)
             for cid in range(plan.n_chunks):
                 box = plan.box_shape(cid)
-                for k, v in _decode(_verified(out, cid, fp, plan), box).items():
+                for k, v in _decode(sweep, _verified(out, cid, fp, plan), box).items():
                     arrs[k][plan.slices(cid)] = v
             _dataset(sweep, arrs, attrs).to_zarr(
                 tmp, mode="w", zarr_format=2, consolidated=True, encoding=_encoding(sweep, plan))
@@ -156,18 +172,14 @@ def _assemble_stream(out, tmp, sweep, plan, attrs) -> None:
         import dask.array as da
     except ImportError:
         raise StoreError("stream = true needs dask: pip install 'adamtheory[dask]'") from None
-    shape, n_ck = sweep.shape, sweep.checkpoints.size
     ch = tuple(plan.chunk)
-    lazy = {m: da.full(shape + (n_ck,), np.nan, chunks=ch + (n_ck,)) for m in METRICS}
-    lazy["label"] = da.full(shape, "", dtype="<U9", chunks=ch)
-    lazy["flag"] = da.full(shape, "", dtype="<U8", chunks=ch)
-    lazy["stop_step"] = da.zeros(shape, dtype=np.int64, chunks=ch)
-    lazy["x_final"] = da.full(shape + (sweep.dim,), np.nan, chunks=ch + (sweep.dim,))
+    lazy = {k: da.full(sweep.shape + v.sizes, v.fill, dtype=v.dtype, chunks=ch + v.sizes)
+            for k, v in sweep.variables().items()}
     _dataset(sweep, lazy, attrs).to_zarr(tmp, mode="w", zarr_format=2, compute=False,
                                          consolidated=True, encoding=_encoding(sweep, plan))
     for cid in range(plan.n_chunks):
         box = plan.box_shape(cid)
-        arrs = _decode(_verified(out, cid, sweep.fingerprint, plan), box)
+        arrs = _decode(sweep, _verified(out, cid, sweep.fingerprint, plan), box)
         ds = _dataset(sweep, arrs, {}, coords=False)
         region = {d: s for d, s in zip(sweep.dims, plan.slices(cid))}
         ds.to_zarr(tmp, region=region, zarr_format=2, consolidated=False)
@@ -186,7 +198,7 @@ def partial_dataset(out, sweep, plan):
         except InvalidChunk:
             continue
         done += 1
-        for k, v in _decode(arrays, plan.box_shape(cid)).items():
+        for k, v in _decode(sweep, arrays, plan.box_shape(cid)).items():
             arrs[k][plan.slices(cid)] = v
     attrs = {**base_attrs(sweep), "partial": 1, "chunks_done": done, "n_chunks": plan.n_chunks}
     return _dataset(sweep, arrs, attrs)

@@ -29,7 +29,6 @@ CHUNK_WORK = 2e8
 CHUNK_MIN, CHUNK_MAX = 256, 16384
 #: Fraction of the available memory a sweep may plan to use.
 MEMORY_FRACTION = 0.8
-METRIC_COUNT = 8
 
 
 def available_memory() -> int:
@@ -135,8 +134,9 @@ class Plan:
 
 
 def result_bytes_per_config(sweep) -> int:
-    n_ck = sweep.checkpoints.size
-    return METRIC_COUNT * n_ck * 8 + 8 * sweep.dim + 36 + 32 + 8 + 2
+    """Bytes of one configuration's results in the assembled dataset."""
+    return sum(np.dtype(v.dtype).itemsize * int(np.prod(v.sizes, dtype=np.int64))
+               for v in sweep.variables().values())
 
 
 def make_plan(sweep, processes: int = 1, chunk_size: int | None = None, stream=None,
@@ -174,7 +174,7 @@ def make_plan(sweep, processes: int = 1, chunk_size: int | None = None, stream=N
     c = int(np.prod(chunk))
     per_cfg = result_bytes_per_config(sweep)
     results = n * per_cfg
-    chunk_mem = c * (3 * METRIC_COUNT * sweep.checkpoints.size * 8 + 10 * 8 * sweep.dim + 64)
+    chunk_mem = c * (3 * per_cfg + 10 * 8 * sweep.dim + 64)
     tab_global = table_bytes(sweep)
     tab_local = 8 * T * 3 * min(c, max(sweep.n_rows(r) for r in ("alpha", "beta", "theta")))
     mode = "global" if tab_global <= min(avail / (2 * P), 8 << 30) else "local"

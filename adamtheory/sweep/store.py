@@ -89,7 +89,8 @@ def write_chunk(out, fingerprint: str, cid: int, arrays: dict, meta: dict) -> di
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     data = buf.getvalue()
-    rec = {**meta, "chunk": int(cid), "sha256": hashlib.sha256(data).hexdigest(),
+    rec = {**meta, "chunk": int(cid), "keys": sorted(arrays),
+           "sha256": hashlib.sha256(data).hexdigest(),
            "bytes": len(data), "fingerprint": fingerprint, "host": socket.gethostname(),
            "pid": os.getpid(), "written": time.time()}
     try:
@@ -130,8 +131,9 @@ def read_chunk(out, cid: int, fingerprint: str, n: int | None = None) -> tuple[d
             arrays = {k: z[k] for k in z.files}
     except Exception as exc:  # noqa: BLE001 - any decoding failure means a bad chunk
         raise InvalidChunk(f"undecodable ({type(exc).__name__})") from None
-    missing = [k for k in CHUNK_KEYS if k not in arrays]
-    if missing or (n is not None and any(arrays[k].shape[0] != n for k in CHUNK_KEYS)):
+    keys = rec.get("keys", CHUNK_KEYS)
+    missing = [k for k in keys if k not in arrays]
+    if missing or not keys or (n is not None and any(arrays[k].shape[0] != n for k in keys)):
         raise InvalidChunk("wrong contents")
     return arrays, rec
 
