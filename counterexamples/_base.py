@@ -84,6 +84,14 @@ class Problem:
                 )
 
     @property
+    def theorem_applies(self) -> bool:
+        """The Generic Adam theorem covers this problem: (A1)-(A4) all hold and the domain is
+        all of R^d (the theorem has no projection step; a linear f bounded below only on a box,
+        as in Reddi's examples, has no stationary point to converge to)."""
+        return (all(self.assumptions.get(a, False) for a in ASSUMPTIONS)
+                and bool(np.all(np.isinf(self.lower)) and np.all(np.isinf(self.upper))))
+
+    @property
     def bounded(self) -> bool:
         return bool(np.all(np.isfinite(self.lower)) and np.all(np.isfinite(self.upper)))
 

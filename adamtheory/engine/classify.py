@@ -18,7 +18,11 @@ label              rule (first that applies)
 ``converged``      the median projected-gradient norm ||x - P(x - ∇f(x))|| over the last decade
                    ≤ ``GRAD_TOL`` · max(its value at the first checkpoint, ``GRAD_FLOOR``)
 ``stuck``          the iterate settled (max |‖x_t‖ - ‖x_T‖| over the last decade ≤ ``STUCK_MOVE``
-                   · (1 + ‖x_T‖)) at a point whose projected gradient is not small
+                   · (1 + ‖x_T‖)) at a point whose projected gradient is not small and stopped
+                   falling: its median over the second half of the last decade (t > T/√10) is at
+                   least ``STUCK_PROGRESS`` times its median over the first half. A gradient
+                   still falling (a slow guaranteed rate T^-p loses a factor 10^-p per decade)
+                   is ``undecided``, not stuck
 ``undecided``      anything else
 =================  =======================================================================
 """
@@ -40,6 +44,7 @@ STUCK_FAR = 0.25
 STUCK_MOVE = 0.05
 DIVERGE_NORM = 1e6
 DIVERGE_F_GROWTH = 1e6
+STUCK_PROGRESS = 0.8
 GRAD_TOL = 0.05
 GRAD_FLOOR = 1e-12
 
@@ -85,7 +90,12 @@ def _classify(result) -> np.ndarray:
         g0 = np.maximum(pg[0], GRAD_FLOOR)
         conv = np.nanmedian(pg[win], axis=0) <= GRAD_TOL * g0
         move = np.nanmax(np.abs(result.x[win] - result.x[-1]), axis=0)
-        stuck = ~conv & (move <= STUCK_MOVE * (1.0 + np.abs(result.x[-1])))
+        late = win & (steps > T / np.sqrt(10.0))
+        early = win & ~late
+        if not early.any() or not late.any():
+            early = late = win
+        flat = np.nanmedian(pg[late], axis=0) >= STUCK_PROGRESS * np.nanmedian(pg[early], axis=0)
+        stuck = ~conv & flat & (move <= STUCK_MOVE * (1.0 + np.abs(result.x[-1])))
     labels[ok & conv] = CONVERGED
     labels[ok & ~conv & stuck] = STUCK
     return labels

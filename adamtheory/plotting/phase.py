@@ -44,7 +44,7 @@ SYMBOLS = {"beta1": r"\beta_1", "beta2": r"\beta_2", "lr": r"\alpha", "theta": r
 #: Named boundary curves: (independent axis, dependent axis, function, legend text).
 CURVES = {
     "r=2s": ("s", "r", lambda u: 2.0 * u, r"$r = 2s$ (SC3 boundary)"),
-    "s=1": ("r", "s", lambda u: np.ones_like(u), r"$s = 1$"),
+    "s=1": ("r", "s", lambda u: np.ones_like(u), r"$s = 1$ (T$\alpha_T$ stops growing)"),
     "beta1=sqrt(beta2)": ("beta2", "beta1", np.sqrt, r"$\beta_1 = \sqrt{\beta_2}$ (SC4 boundary)"),
 }
 #: What ``overlay`` may name: the full guarantee ("theory") or one condition of the checker.
@@ -319,7 +319,8 @@ def _draw_curve(ax, name, x_ax, y_ax):
     else:
         raise InputError(f"--curve {name} relates the axes {indep} and {dep}; this diagram "
                          f"plots {x_ax.name} and {y_ax.name}")
-    ax.plot(px, py, color="k", ls="--", lw=1.1, label=text)
+    style = ("--", ":", "-.")[list(CURVES).index(name) % 3]
+    ax.plot(px, py, color="k", ls=style, lw=1.1, label=text)
 
 
 def phase_diagram(ds, x: str, y: str, path, *, metric: str | None = None,
@@ -532,10 +533,10 @@ def _render(ds, res, xa, ya, metric, curves, title, lines, dpi):
     top = 1 - (0.4 + 0.15 * n_title) / fig_h
     bottom = foot / fig_h + 0.45 / fig_h
     if metric:
-        fig.subplots_adjust(left=0.14 / ncols, right=0.88, top=top, bottom=bottom, wspace=0.35,
+        fig.subplots_adjust(left=0.55 / fig_w, right=0.88, top=top, bottom=bottom, wspace=0.35,
                             hspace=0.45)
     else:
-        fig.subplots_adjust(left=0.14 if ncols == 1 else 0.08, right=0.97, top=top, bottom=bottom,
+        fig.subplots_adjust(left=0.55 / fig_w, right=0.97, top=top, bottom=bottom,
                             wspace=0.3, hspace=0.45)
     fig.savefig(res.path)
     plt.close(fig)
