@@ -24,7 +24,8 @@ import numpy as np
 
 from . import __version__
 from .conditions import check, check_many
-from .plotting import theory_map, trajectories
+from .plotting import theory_map
+from .plotting.traces import trace_figure
 from .schedules import constant, one_minus_power, power
 from .specs import OptimizerSpec, named
 
@@ -111,7 +112,7 @@ def _replay(out: Path, steps: int, echo=print) -> dict:
                       "avg_regret": float(run.traces["regret"][-1]), "theory": verdict}
         echo(f"  {name:<32} x_T = {run.x_final[0]:+.3f}  R_T/T = {run.traces['regret'][-1]:.4f}"
              f"  label = {run.label:<10} theory: {verdict}")
-    trajectories(grid.batch.steps, series, out / "reddi_sec5_online.png",
-                 title=r"Reddi et al. Section 5, online: $\alpha_t = 0.5/\sqrt{t}$, $\beta_1 = 0.9$",
-                 x_star=-1.0)
+    trace_figure({"": {"steps": grid.batch.steps, "series": series}},
+                 out / "reddi_sec5_online.png",
+                 r"Reddi et al. Section 5, online: $\alpha_t = 0.5/\sqrt{t}$, $\beta_1 = 0.9$")
     return rows

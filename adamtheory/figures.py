@@ -57,7 +57,7 @@ FILES = {"a": "a_reddi_sec5.png", "b": "b_theta_r.png", "c": "c_phase_sr.png",
 A_PARAMS = {"lr": 0.5, "lr_decay": "sqrt", "beta1": 0.9, "beta2": 0.99, "theta_generic": 0.01}
 #: Modules that add figures: each has ``FILES`` ({key: file name}, keys after "e") and
 #: ``make(out: Path, quick: bool) -> {key: manifest entry}``, run in the same process pool.
-EXTRA = ()
+EXTRA = ("adamtheory.federated.figures",)
 RECHECK_FACTOR = 10
 TITLE_C2 = (r"$(s, r)$ phase diagram of Generic Adam, $\alpha_t = 0.1\,t^{-s}$, $\beta = 0.9$, "
             r"$\theta_t = 1 - 0.1\,t^{-r}$, on nonconvex-separable ($d = 10$, $\sigma = 0.1$)")
@@ -252,38 +252,15 @@ def _phase_job(part: str, quick: bool, tmp: Path, out: Path) -> dict:
 
 
 def _e_job(quick: bool, tmp: Path, out: Path) -> dict:
-    from .conditions import check
-    from .plotting.rates import fit_slope, rate_plot
-    from .sweep import load, open_results, run_sweep
+    from .plotting.rates import RATE_NOTE, rate_plot, rate_series
+    from .sweep import open_results, run_sweep
 
     path = sweep_path("e", quick)
     t0 = time.perf_counter()
     run_sweep(path, tmp / "e", quiet=True)
     ds = open_results(tmp / "e").load()
-    sweep = load(path)
-    T = ds["step"].values.astype(float)
-    series, rows = [], []
-    for s in ds["s"].values:
-        for r in ds["r"].values:
-            v = check(sweep.optimizer.spec({"s": float(s), "r": float(r)}))
-            g = ds["grad43"].sel(s=s, r=r).values          # (seed, step)
-            meas = np.nanmean(g, axis=0) ** 1.5             # (E_seed E_tau ||∇f||^{4/3})^{3/2}
-            fit = fit_slope(T, meas)
-            p = v.rate_exponent if v.converges else None
-            q = (v.rate_log_power or 0) if v.converges else 0
-            series.append({"label": f"$s={s:g}, r={r:g}$", "T": T, "measured": meas,
-                           "band": (np.nanmin(g, axis=0) ** 1.5, np.nanmax(g, axis=0) ** 1.5),
-                           "exponent": p, "log_power": q, "fit": fit})
-            rows.append({"s": float(s), "r": float(r), "fit_last_decade": round(fit, 4),
-                         "predicted_exponent": p, "predicted_log_power": q,
-                         "rate": v.rate, "converges": v.converges,
-                         "bound_holds": (p is None) or bool(fit <= p + 0.05)})
-    ns = ds.sizes["seed"]
-    note = (f"Mean over {ns} seeds (band: min-max over seeds) of the running mean of "
-            "$\\|\\nabla f(x_t)\\|^{4/3}$, raised to 3/2. The theorem is an upper bound: "
-            "where it is guaranteed, the measured curve must fall at least as fast as the "
-            "predicted slope (it may fall faster). Fit: least-squares slope over the last "
-            "decade of T.")
+    series, rows = rate_series(ds)
+    note = RATE_NOTE.format(n=ds.sizes["seed"])
     rate_plot(series, out / FILES["e"], title="Measured rates of Generic Adam on "
               "nonconvex-separable", subtitle=r"$d = 10$, $\sigma = 0.1$, "
               r"$\alpha_t = 0.1\,t^{-s}$, $\beta = 0.9$, $\theta_t = 1 - 0.1\,t^{-r}$",
@@ -335,69 +312,11 @@ def _extra(module: str, quick: bool, out: str) -> dict:
 
 
 # ---------------------------------------------------------------------- the trace figures
-def math_rate(text: str) -> str:
-    """``guaranteed, O(log(T)/T**(1/4))`` -> mathtext ``$O(\\log T / T^{1/4})$``."""
-    import re
-
-    def conv(m):
-        e = m.group(0)
-        e = re.sub(r"T\*\*\(([^)]*)\)", r"T^{\1}", e)
-        e = e.replace("sqrt(T)", r"\sqrt{T}").replace("log(T)", r"\log T")
-        return "$" + e + "$"
-
-    return re.sub(r"O\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)", conv, text)
-
-
-def _trace_figure(rows: dict, path: Path, title: str, legend_title: str | None = None):
-    """rows: panel-row name -> {"steps", "series": name -> {x, regret (seed, step), theory}}."""
-    from .plotting._basic import _pyplot
-
-    plt = _pyplot()
-    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
-    fig, axes = plt.subplots(len(rows), 2, figsize=(7.0, 2.35 * len(rows) + 0.9), dpi=200,
-                             squeeze=False)
-    for (rname, data), (ax1, ax2) in zip(rows.items(), axes):
-        t = data["steps"]
-        for (name, tr), color in zip(data["series"].items(), palette):
-            x, reg = np.atleast_2d(tr["x"]), np.atleast_2d(tr["regret"])
-            lab = f"{name} ({math_rate(tr['theory'])})"
-            for ax, y in ((ax1, x), (ax2, reg)):
-                ax.plot(t, y.mean(axis=0), color=color, lw=1.2, label=lab)
-                if y.shape[0] > 1:
-                    ax.fill_between(t, y.min(axis=0), y.max(axis=0), color=color, alpha=0.18,
-                                    lw=0)
-        ax1.axhline(-1.0, color="k", ls=":", lw=0.8, label=r"$x^\star = -1$")
-        n = np.atleast_2d(next(iter(data["series"].values()))["x"]).shape[0]
-        how = f"mean of {n} seeds, band: min-max" if n > 1 else "one run"
-        for ax in (ax1, ax2):
-            ax.set_xscale("log")
-            ax.set_xlabel(r"step $t$", fontsize=8)
-            ax.tick_params(labelsize=7)
-            ax.grid(True, lw=0.3, alpha=0.5)
-        ax1.set_ylim(-1.08, 1.08)
-        ax1.set_ylabel(r"iterate $x_t$", fontsize=8)
-        ax2.set_ylabel(r"average regret $R_t/t$", fontsize=8)
-        allreg = np.concatenate([np.ravel(tr["regret"]) for tr in data["series"].values()])
-        if np.nanmin(allreg) > 0:
-            ax2.set_yscale("log")
-        else:  # stochastic regret against x* can be negative: symmetric log axis
-            ax2.set_yscale("symlog", linthresh=0.1)
-            ax2.axhline(0, color="k", lw=0.5)
-        ax1.set_title(f"{rname}: iterate ({how})", fontsize=7)
-        ax2.set_title(f"{rname}: average regret", fontsize=7)
-    h, lab = axes[0, 0].get_legend_handles_labels()
-    fig.legend(h, lab, loc="lower center", ncol=2, fontsize=6.5, frameon=False,
-               title=legend_title, title_fontsize=6.5)
-    fig.suptitle(title, fontsize=9)
-    n_leg = (len(lab) + 1) // 2 + (1 if legend_title else 0)
-    fig.tight_layout(rect=(0, (0.16 * n_leg + 0.1) / fig.get_figheight(), 1, 0.97))
-    fig.savefig(path)
-    plt.close(fig)
-
-
 def _plot_a(res, out: Path) -> dict:
+    from .plotting.traces import trace_figure
+
     rows = {"online": res["a_online"], "stochastic": res["a_stochastic"]}
-    _trace_figure(
+    trace_figure(
         {"Reddi Sec. 5 online": rows["online"], "Reddi Sec. 5 stochastic": rows["stochastic"]},
         out / FILES["a"], r"Reddi et al. Section 5: $\alpha_t = 0.5/\sqrt{t}$, $\beta_1 = 0.9$, "
         r"$x_1 = 1$ (in brackets: the checker's verdict)")
@@ -414,6 +333,8 @@ def _plot_a(res, out: Path) -> dict:
 
 
 def _plot_b(res, out: Path) -> dict:
+    from .plotting.traces import trace_figure
+
     rows = {}
     for key, name in (("b_online", "Reddi Sec. 5 online"),
                       ("b_stochastic", "Reddi Sec. 5 stochastic")):
@@ -422,7 +343,7 @@ def _plot_b(res, out: Path) -> dict:
             f"$r = {r:g}$": {**tr, "x": np.atleast_2d(tr["x"]),
                              "regret": np.atleast_2d(tr["regret"])}
             for r, tr in d["series"].items()}}
-    _trace_figure(rows, out / FILES["b"], r"Generic Adam, $\theta_t = 1 - 0.01\,t^{-r}$, "
+    trace_figure(rows, out / FILES["b"], r"Generic Adam, $\theta_t = 1 - 0.01\,t^{-r}$, "
                   r"$\alpha_t = 0.5/\sqrt{t}$, $\beta = 0.9$ ($r = 0$: Adam, $\theta = 0.99$)")
     return {"sweep": [res["b_online"]["sweep"], res["b_stochastic"]["sweep"]],
             "command": "; ".join(f"adamtheory sweep {res[k]['sweep']} -o OUT"

@@ -6,21 +6,22 @@ import matplotlib.image as mpimg
 import numpy as np
 
 from adamtheory import __version__
-from adamtheory.figures import FILES, examples_dir, make_figures
+from adamtheory.figures import FILES, all_files, examples_dir, make_figures
 
 
 def test_quick_figures_and_manifest(tmp_path):
     m = make_figures(tmp_path, quick=True, echo=lambda *a: None)
     saved = json.loads((tmp_path / "manifest.json").read_text())
     assert saved["version"] == __version__ and saved["quick"] is True
-    assert set(saved["figures"]) == set(FILES) == {"a", "b", "c", "d", "e"}
+    assert set(saved["figures"]) == set(all_files()) >= set(FILES) == {"a", "b", "c", "c2", "d",
+                                                                        "e"}
     for key, f in saved["figures"].items():
         assert f["version"] == __version__ and f["made_by"] == "adamtheory figures --quick"
         assert "sweep" in f and ("command" in f or "python" in f)
         img = mpimg.imread(tmp_path / f["file"])[..., :3]
         assert img.shape[0] > 500 and img.shape[1] > 500
         assert img.std() > 0.05, key  # not blank
-    for key in ("c", "d", "e"):
+    for key in ("c", "c2", "d", "e"):
         sweep = saved["figures"][key]["sweep"]
         assert sweep.startswith("examples/") and (examples_dir().parent / sweep).exists()
     # (a): Adam (no guarantee) ends near +1 online; Generic Adam (guaranteed) next to x* = -1
@@ -37,6 +38,9 @@ def test_quick_figures_and_manifest(tmp_path):
         assert "Cause of the" in c["text"] and c["recheck"]["steps"] == 10 * 100_000
         assert "outside the theorem's assumptions" in c["text"]
         assert 0 < c["recheck"]["closer"] <= c["mismatch"]  # still drifting towards x*
+    # (c2): on a problem the theorem covers, no guaranteed cell is stuck or diverged
+    c2 = saved["figures"]["c2"]
+    assert c2["guaranteed"] > 0 and c2["mismatch"] == 0 and c2["label_counts"]["converged"] > 0
     # (d): constant theta is never guaranteed; the overlay is SC4 (beta1^2 < beta2)
     assert m["figures"]["d"]["guaranteed_theory"] == 0
     assert m["figures"]["d"]["overlay"] == "SC4"

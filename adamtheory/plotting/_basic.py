@@ -1,4 +1,4 @@
-"""Basic figures of the checker and the engine (theory map, trajectories). Agg backend."""
+"""Basic figures of the checker (the theory map) and shared helpers. Agg backend."""
 
 from __future__ import annotations
 
@@ -63,35 +63,6 @@ def theory_map(s_values, r_values, categories, exponents, path, title=None):
     return path
 
 
-def trajectories(steps, series: dict, path, title=None, x_star=None):
-    """Iterate x_t and average regret R_t/t against t (log axis) for named runs.
-
-    ``series`` maps a legend label to a dict with arrays ``x`` and ``regret`` (one value per step
-    in ``steps``).
-    """
-    plt = _pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.0, 2.8), dpi=150)
-    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
-    for (name, tr), color in zip(series.items(), palette):
-        ax1.plot(steps, tr["x"], color=color, lw=1.2, label=name)
-        ax2.plot(steps, tr["regret"], color=color, lw=1.2, label=name)
-    if x_star is not None:
-        ax1.axhline(x_star, color="k", ls=":", lw=0.8, label=r"$x^\star$")
-    for ax in (ax1, ax2):
-        ax.set_xscale("log")
-        ax.set_xlabel(r"step $t$")
-    ax1.set_ylabel(r"$x_t$")
-    ax2.set_ylabel(r"$R_t / t$")
-    ax2.set_yscale("log")
-    ax1.legend(fontsize=6)
-    if title:
-        fig.suptitle(title, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
 def wrap(text: str, width: int) -> str:
     """textwrap.fill that never breaks inside a mathtext ``$...$`` segment."""
     import re
@@ -100,3 +71,17 @@ def wrap(text: str, width: int) -> str:
     nb = "\u2063"  # invisible separator: stands for a space inside math while wrapping
     protected = re.sub(r"\$[^$]*\$", lambda m: m.group(0).replace(" ", nb), text)
     return textwrap.fill(protected, width=width, break_on_hyphens=False).replace(nb, " ")
+
+
+def output_path(path):
+    """``path`` as a Path if it names a PNG, PDF or SVG file, else a one-line InputError."""
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise InputError(f"-o {path}: the file name must end in .png, .pdf or .svg")
+    if not path.parent.is_dir():
+        raise InputError(f"-o {path}: the directory {path.parent} does not exist")
+    return path

@@ -21,15 +21,28 @@ the named condition holds); the figure states how many guaranteed cells the runs
 diverged (marked x)."""
 
 
+EPILOG_TRACES = """examples (trajectories):
+  adamtheory sweep examples/fig_b_sec5_online_quick.toml -o out/b
+  adamtheory plot trajectories out/b --along r -o b.png
+  adamtheory plot trajectories out/rates --along s --slice r=1 --panel gnorm --panel grad43 -o s.png"""
+
+EPILOG_RATES = """examples (rates):
+  adamtheory sweep examples/fig_e_rates_quick.toml -o out/e
+  adamtheory plot rates out/e -o rates.png
+  adamtheory plot rates out/e --slice r=1 --json -o rates_r1.pdf"""
+
+
 def add_plot_parser(subparsers, formatter_class=argparse.RawDescriptionHelpFormatter):
     """Add ``plot`` (with the kind ``phase``) to ``subparsers``."""
     from .phase import CURVES, OVERLAYS
+    from .traces import MAX_SERIES
 
     p = subparsers.add_parser(
         "plot", help="draw figures from sweep results (phase diagrams with the theory overlay)",
         description="Draw figures from the results of 'adamtheory sweep'.",
         epilog=EPILOG, formatter_class=formatter_class)
     kinds = p.add_subparsers(dest="kind", metavar="KIND", parser_class=type(p))
+    p.epilog = EPILOG + "\n\n" + EPILOG_TRACES + "\n\n" + EPILOG_RATES
     ph = kinds.add_parser(
         "phase", help="a 2-d phase diagram: run labels or a metric, theory overlaid",
         description="A phase diagram of sweep results over two grid axes: cells coloured by "
@@ -57,14 +70,49 @@ def add_plot_parser(subparsers, formatter_class=argparse.RawDescriptionHelpForma
     ph.add_argument("-o", "--out", required=True, metavar="FILE",
                     help="output file: .png, .pdf or .svg")
     ph.set_defaults(func=cmd_plot_phase)
+
+    tr = kinds.add_parser(
+        "trajectories", help="x_t and R_t/t (or other metrics) against t along one grid axis",
+        description="Trajectories of the runs along one grid axis (the other axes sliced): the "
+        "iterate and the average regret (or the gradient norm when there is no regret) against "
+        "t, mean over seeds with a min-max band, each run labelled with the checker's verdict.",
+        epilog=EPILOG_TRACES, formatter_class=formatter_class)
+    tr.add_argument("results", metavar="RESULTS", help="output directory of a sweep")
+    tr.add_argument("--along", required=True, metavar="AXIS",
+                    help=f"one run per value of this grid axis (at most {MAX_SERIES})")
+    tr.add_argument("--slice", action="append", default=[], metavar="AXIS=VALUE",
+                    help="fix another grid axis (repeatable); seed may be left free (mean "
+                    "and band over seeds)")
+    tr.add_argument("--panel", action="append", metavar="METRIC",
+                    help="a metric per panel (repeatable; default: x and regret, or x and gnorm)")
+    tr.add_argument("--title", help="figure title (default: the sweep's title)")
+    tr.add_argument("-o", "--out", required=True, metavar="FILE", help=".png, .pdf or .svg")
+    tr.set_defaults(func=cmd_plot_trajectories)
+
+    ra = kinds.add_parser(
+        "rates", help="measured (E||grad f||^(4/3))^(3/2) against T beside the predicted slope",
+        description="The theorem's left-hand side (E ||∇f(x_τ)||^{4/3})^{3/2}, τ uniform on "
+        "{1..T}, measured at every checkpoint (mean over seeds) on log-log axes, beside the "
+        "slope the checker predicts for each cell; the fitted slope of the last decade is "
+        "printed. Needs grad_metrics = true (the default).",
+        epilog=EPILOG_RATES, formatter_class=formatter_class)
+    ra.add_argument("results", metavar="RESULTS", help="output directory of a sweep")
+    ra.add_argument("--slice", action="append", default=[], metavar="AXIS=VALUE",
+                    help="fix a grid axis (repeatable) so that at most 7 cells remain")
+    ra.add_argument("--title", help="figure title (default: the sweep's title)")
+    ra.add_argument("--json", action="store_true", help="print the fitted and predicted slopes "
+                    "as JSON")
+    ra.add_argument("-o", "--out", required=True, metavar="FILE", help=".png, .pdf or .svg")
+    ra.set_defaults(func=cmd_plot_rates)
     p.set_defaults(func=_need_kind(p))
     return p
 
 
 def _need_kind(parser):
     def run(args):
-        raise InputError("give a kind of plot: adamtheory plot phase RESULTS --x AXIS --y AXIS "
-                         "-o FILE (see 'adamtheory plot --help')")
+        raise InputError("give a kind of plot: phase, trajectories or rates, e.g. adamtheory "
+                         "plot phase RESULTS --x AXIS --y AXIS -o FILE (see 'adamtheory plot "
+                         "--help')")
     return run
 
 
@@ -83,4 +131,43 @@ def cmd_plot_phase(args) -> int:
     if res.overlay:
         msg += f"; {res.text}"
     print(msg)
+    return 0
+
+
+def cmd_plot_trajectories(args) -> int:
+    from ..sweep import open_results
+    from .phase import parse_slices
+    from .traces import trajectory_plot
+
+    ds = open_results(args.results)
+    path = trajectory_plot(ds, args.along, args.out, slices=parse_slices(args.slice),
+                           panels=tuple(args.panel) if args.panel else None, title=args.title)
+    print(f"wrote {path}: {ds.sizes[args.along]} runs along {args.along}")
+    return 0
+
+
+def cmd_plot_rates(args) -> int:
+    import json
+
+    from ..sweep import open_results
+    from ._basic import output_path
+    from .phase import parse_slices
+    from .rates import RATE_NOTE, rate_plot, rate_series
+
+    path = output_path(args.out)
+    ds = open_results(args.results)
+    series, rows = rate_series(ds, parse_slices(args.slice))
+    rate_plot(series, path, title=args.title or ds.attrs.get("title") or "measured rates",
+              note=RATE_NOTE.format(n=ds.sizes["seed"]))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        for r in rows:
+            keys = list(r)[:list(r).index("fit_last_decade")]  # the cell's axis values
+            cell = ", ".join(f"{k}={r[k]:g}" for k in keys)
+            pred = ("no guarantee" if r["predicted_exponent"] is None
+                    else f"T^{r['predicted_exponent']:.3f}")
+            print(f"{cell or 'run'}: fitted slope {r['fit_last_decade']:+.3f}, predicted {pred}"
+                  f"{'' if r['bound_holds'] else '  (falls slower than predicted)'}")
+        print(f"wrote {path}")
     return 0

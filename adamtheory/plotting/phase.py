@@ -352,11 +352,9 @@ def phase_diagram(ds, x: str, y: str, path, *, metric: str | None = None,
     workers : int
         Processes for the checker.
     """
-    from pathlib import Path
+    from ._basic import output_path
 
-    path = Path(path)
-    if path.suffix.lower() not in (".png", ".pdf", ".svg"):
-        raise InputError(f"-o {path}: the file name must end in .png, .pdf or .svg")
+    path = output_path(path)
     if metric is not None and (metric not in ds or "step" not in ds[metric].dims):
         known = [k for k in ds.data_vars if "step" in ds[k].dims]
         raise InputError(f"--metric {metric}: not a metric of these results "

@@ -67,3 +67,72 @@ def rate_plot(series, path, title: str, subtitle: str = "", note: str = "", dpi:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+RATE_NOTE = ("Mean over {n} seeds (band: min-max over seeds) of the running mean of "
+             "$\\|\\nabla f(x_t)\\|^{{4/3}}$, raised to 3/2. The theorem is an upper bound: "
+             "where it is guaranteed, the measured curve must fall at least as fast as the "
+             "predicted slope (it may fall faster). Fit: least-squares slope over the last "
+             "decade of T.")
+
+
+def rate_series(ds, slices: dict | None = None, max_series: int = len(PALETTE)):
+    """The measured rate of every cell of a sweep's results beside the checker's prediction.
+
+    Every grid axis except ``seed`` is either sliced (``slices``) or enumerated (at most
+    ``max_series`` cells). The measured quantity is the theorem's left-hand side:
+    (E ||∇f(x_τ)||^{4/3})^{3/2} with τ uniform on {1..T}, i.e. the ``grad43`` metric (the running
+    mean over τ) averaged over seeds (the expectation over the noise), raised to 3/2.
+
+    Returns ``(series, rows)``: the input of :func:`rate_plot` and one summary dict per cell
+    (axis values, fitted slope over the last decade, predicted exponent and log power, rate text,
+    whether the measured slope is at most the predicted one + 0.05).
+    """
+    import itertools
+
+    from ..errors import InputError
+    from .phase import _fmt, _match, _spec_names, sweep_of, symbol, theory_cells
+
+    if "grad43" not in ds or not np.isfinite(ds["grad43"].values).any():
+        raise InputError("the results have no grad43 metric (run the sweep with grad_metrics = "
+                         "true in [run])")
+    dims = [d for d in ds["grad43"].dims if d not in ("seed", "step")]
+    fixed = {}
+    for k, v in (slices or {}).items():
+        if k not in dims:
+            raise InputError(f"--slice {k}={v}: {k} is not a grid axis (axes: {', '.join(dims)})")
+        fixed[k] = _match(ds, k, v)
+    free = [d for d in dims if d not in fixed and ds.sizes[d] > 1]
+    n = int(np.prod([ds.sizes[d] for d in free])) if free else 1
+    if n > max_series:
+        raise InputError(f"{n} cells ({' x '.join(f'{d}: {ds.sizes[d]}' for d in free)}) do not "
+                         f"fit one figure (at most {max_series}); add --slice AXIS=VALUE")
+    sub = ds.sel(fixed)
+    sweep = sweep_of(ds)
+    names = _spec_names(sweep.optimizer)
+    T = ds["step"].values.astype(float)
+    cells = []
+    for combo in itertools.product(*[sub[d].values for d in free]):
+        c = {d: v for d, v in zip(free, combo)}
+        c.update({d: sub[d].values.item() for d in dims if d not in free and sub[d].size == 1})
+        c.update({k: v for k, v in fixed.items()})
+        cells.append(c)
+    first = sweep.optimizer.spec({k: float(v) for k, v in cells[0].items() if k in names})
+    verdicts = theory_cells(sweep, cells)[1] if first.in_family else [None] * len(cells)
+    series, rows = [], []
+    for c, v in zip(cells, verdicts):
+        g = sub["grad43"].sel({d: c[d] for d in free}).transpose("seed", "step").values
+        meas = np.nanmean(g, axis=0) ** 1.5
+        fit = fit_slope(T, meas)
+        p = v.rate_exponent if v is not None and v.converges else None
+        q = (v.rate_log_power or 0) if p is not None else 0
+        label = ", ".join(f"{symbol(d)}={_fmt(c[d])}" for d in free) or "run"
+        series.append({"label": f"${label}$", "T": T, "measured": meas,
+                       "band": (np.nanmin(g, axis=0) ** 1.5, np.nanmax(g, axis=0) ** 1.5),
+                       "exponent": p, "log_power": q, "fit": fit})
+        rows.append({**{d: float(c[d]) for d in free}, "fit_last_decade": round(fit, 4),
+                     "predicted_exponent": p, "predicted_log_power": q,
+                     "rate": v.rate if v is not None else "outside the family",
+                     "converges": v.converges if v is not None else None,
+                     "bound_holds": (p is None) or bool(fit <= p + 0.05)})
+    return series, rows
