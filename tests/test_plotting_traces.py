@@ -6,7 +6,6 @@ nonconvex-separable (d = 4), α_t = 0.1 t^{-s}, θ_t = 1 - 0.1 t^{-r}, 3 seeds, 
 import json
 
 import matplotlib.image as mpimg
-import numpy as np
 import pytest
 
 from adamtheory.cli import main
