@@ -157,6 +157,22 @@ def test_bad_files_one_line_exit_2(tmp_path, capsys, edit, message):
     assert not (tmp_path / "bad").exists()
 
 
+def test_fixed_choices_reach_compute_whole(tmp_path):
+    """A fixed choice (not an axis) reaches ``compute`` as its full text."""
+    text = FILE.replace("rule = [\"gd\", \"heavy\"]", "").replace("batch = 2",
+                                                                     "batch = 2\nrule = \"heavy\"")
+    assert run(tmp_path, text, "fixed") == 0
+    ds = open_results(tmp_path / "fixed").load()
+    sw = load(tmp_path / "fixed.toml")
+    import toy_sim
+
+    cfg = sw.settings(np.unravel_index(np.arange(sw.n_configs), sw.shape))
+    assert set(cfg["rule"]) == {"heavy"}
+    direct = toy_sim.compute(cfg, sw.seeds[np.unravel_index(np.arange(sw.n_configs), sw.shape)[-1]],
+                             sw.steps, sw.checkpoints)
+    assert np.array_equal(ds.x.values.reshape(sw.n_configs, -1), direct["x"])
+
+
 def test_fingerprint_tracks_settings():
     a, b = loads(FILE), loads(FILE.replace("batch = 2", "batch = 3"))
     assert a.fingerprint != b.fingerprint

@@ -53,7 +53,10 @@ from .axes import Axis, parse_axis
 from .errors import SweepFileError, closest, unknown_key
 
 #: simulator name -> module implementing the protocol above
-SIMULATORS: dict[str, str] = {}
+SIMULATORS: dict[str, str] = {
+    "distributed": "adamtheory.distributed.sweep_plugin",
+    "federated": "adamtheory.federated.sweep_plugin",
+}
 TOP_KEYS = ("simulator", "settings", "grid", "run", "title", "description")
 RUN_KEYS = ("steps", "seeds", "checkpoints", "chunk_size", "stream")
 MAX_VALIDATE = 4096
@@ -175,8 +178,8 @@ class PluginSweep:
                 v = self.fixed[name]
                 if v is None and kind != "float":
                     raise SweepFileError(f"[settings] {name}: no default; give a value")
-                dt = str if isinstance(kind, tuple) else {"bool": bool, "int": np.int64}.get(
-                    kind, np.float64)
+                dt = (f"<U{max(1, len(v))}" if isinstance(kind, tuple)
+                      else {"bool": bool, "int": np.int64}.get(kind, np.float64))
                 out[name] = np.full(idx[-1].size, np.nan if v is None else v, dtype=dt)
         return out
 
