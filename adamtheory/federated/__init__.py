@@ -1,0 +1,16 @@
+"""Federated learning with local adaptive optimizers: FedLADA and its baselines (REFERENCE §7).
+
+- :mod:`.data`: the UCI digits with Dirichlet label skew; synthetic heterogeneous least squares;
+- :mod:`.kernels`: the numba kernel (FedAvg, FedAdam, local Adam, FedCM, SCAFFOLD, FedLADA);
+- :mod:`.simulator`: :func:`compute` (settings per configuration -> metrics per round), :func:`run`;
+- :mod:`.reference`: plain numpy loops of every algorithm (the tests compare them);
+- :mod:`.sweep_plugin`, :mod:`.figures`, :mod:`.cli`: sweeps, figures (i)-(k), ``adamtheory
+  federated``.
+
+The equations, the weight convention and the measured outcome are in docs/federated.md.
+"""
+
+from .kernels import ALGORITHMS
+from .simulator import FINALS, METRICS, PARAMS, compute, run, run_many
+
+__all__ = ["ALGORITHMS", "PARAMS", "METRICS", "FINALS", "compute", "run", "run_many"]
