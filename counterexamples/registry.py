@@ -31,6 +31,8 @@ _REGISTRY = {
     "nonconvex-separable": "nonconvex_separable",
     "logreg-nonconvex": "logreg_nonconvex",
     "two-layer-net": "two_layer_net",
+    "ef-least-squares": "ef_least_squares",
+    "ef-nonsmooth": "ef_nonsmooth",
 }
 
 

@@ -22,7 +22,8 @@ from counterexamples.registry import _REGISTRY
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = [
     "reddi-thm1", "reddi-thm2", "reddi-thm3", "reddi-sec5-online", "reddi-sec5-stochastic",
-    "nonconvex-separable", "logreg-nonconvex", "two-layer-net",
+    "nonconvex-separable", "logreg-nonconvex", "two-layer-net", "ef-least-squares",
+    "ef-nonsmooth",
 ]
 
 # name -> (A1, A2, A3, A4), convex, online, stochastic
@@ -35,6 +36,8 @@ DECLARED = {
     "nonconvex-separable": ((True, True, True, True), False, False, True),
     "logreg-nonconvex": ((True, True, True, True), False, False, True),
     "two-layer-net": ((True, False, True, False), False, False, True),
+    "ef-least-squares": ((True, True, True, False), True, False, True),
+    "ef-nonsmooth": ((True, False, True, True), True, False, False),
 }
 
 

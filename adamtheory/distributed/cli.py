@@ -1,0 +1,176 @@
+"""``adamtheory distributed`` (run the parameter-server simulator) and ``adamtheory compressors``
+(list the compressors with δ and bits per message). A thin layer over
+:mod:`adamtheory.distributed.sweep_plugin` and :mod:`adamtheory.distributed.compressors`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from ..errors import InputError
+
+EPILOG = """examples:
+  adamtheory distributed --problem nonconvex-separable --workers 1,4,16 --steps 20000
+  adamtheory distributed --compressor scaled_sign --placement worker-adam --ef-worker true \\
+      --ef-server true --workers 4 --d 100 --target 0.5 --json
+  adamtheory distributed --problem ef-least-squares --compressor sign --downlink identity64 \\
+      --beta 0 --theta 0 --eps 1 --lr 0.05 --ef-worker false,true
+
+every flag takes one value or a comma-separated list; the configurations are all combinations.
+the update and the placements: docs/distributed.md."""
+
+COMP_EPILOG = """examples:
+  adamtheory compressors --dim 100
+  adamtheory compressors --dim 31 --k 3 --levels 8 --json"""
+
+
+def _values(name: str, kind, text: str) -> list:
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if isinstance(kind, tuple):
+            if part not in kind:
+                raise InputError(f"--{name.replace('_', '-')} {part!r}: use one of "
+                                 f"{', '.join(kind)}")
+            out.append(part)
+        elif kind == "bool":
+            if part.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise InputError(f"--{name.replace('_', '-')} {part!r}: give true or false")
+            out.append(part.lower() in ("true", "1", "yes"))
+        else:
+            try:
+                v = float(part)
+            except ValueError:
+                raise InputError(f"--{name.replace('_', '-')} {part!r}: give a number or "
+                                 "comma-separated numbers") from None
+            if kind == "int":
+                if v != int(v):
+                    raise InputError(f"--{name.replace('_', '-')} {part!r}: give an integer")
+                v = int(v)
+            out.append(v)
+    return out
+
+
+def cmd_distributed(args) -> int:
+    import numpy as np
+
+    from .sweep_plugin import FINALS, PARAMS, compute, validate
+
+    if not 1 <= args.steps <= 10**8:
+        raise InputError(f"--steps must be between 1 and 10^8, got {args.steps}")
+    if not 1 <= args.seeds <= 1000:
+        raise InputError(f"--seeds must be between 1 and 1000, got {args.seeds}")
+    lists = {}
+    for name, (kind, default, _) in PARAMS.items():
+        text = getattr(args, name)
+        lists[name] = [default] if text is None else _values(name, kind, text)
+    combos = [dict(zip(lists, c)) for c in itertools.product(*lists.values())]
+    if len(combos) > 256:
+        raise InputError(f"{len(combos)} configurations; give at most 256 (use a sweep file "
+                         "for more: adamtheory sweep examples/dist_speedup.toml)")
+    for c in combos:
+        try:
+            validate(c)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    seeds = np.arange(args.seeds)
+    st = {k: np.array([c[k] for c in combos for _ in seeds]) for k in PARAMS}
+    ck = np.unique(np.r_[np.round(np.geomspace(1, args.steps, 20)).astype(np.int64),
+                         args.steps])
+    res = compute(st, np.tile(seeds, len(combos)), args.steps, ck)
+    varying = [k for k, v in lists.items() if len(v) > 1]
+    rows = []
+    ns = seeds.size
+    for i, c in enumerate(combos):
+        sl = slice(i * ns, (i + 1) * ns)
+        it = res["iters_to_target"][sl]
+        rows.append({
+            "settings": {k: c[k] for k in (varying or ["problem", "workers"])},
+            "bits_up": float(res["bits_up"][sl, -1].mean()),
+            "bits_down": float(res["bits_down"][sl, -1].mean()),
+            "gnorm": float(res["gnorm"][sl, -1].mean()),
+            "gnorm_avg": float(res["gnorm_avg"][sl, -1].mean()),
+            "fgap": float(res["fgap"][sl, -1].mean()),
+            "iters_to_target": [None if not np.isfinite(v) else int(v) for v in it],
+            "reached": int(np.isfinite(it).sum())})
+    if args.json:
+        print(json.dumps({"steps": args.steps, "seeds": int(ns), "target_measure":
+                          FINALS["iters_to_target"], "fixed": {k: v[0] for k, v in lists.items()
+                                                               if len(v) == 1},
+                          "runs": rows}, indent=2))
+        return 0
+    fixed = ", ".join(f"{k}={v[0]}" for k, v in lists.items() if len(v) == 1 and k in (
+        "problem", "workers", "batch", "compressor", "downlink", "placement", "ef_worker",
+        "ef_server", "lr", "target"))
+    print(f"parameter-server simulator, {args.steps} rounds, {ns} seed(s): {fixed}")
+    print(f"  {'configuration':<40} {'bits up':>12} {'bits down':>12} {'||∇f||':>10} "
+          f"{'avg ||∇f||':>10} {'f - f*':>10}  iterations to target (per seed)")
+    for r in rows:
+        lab = ", ".join(f"{k}={v}" for k, v in r["settings"].items())
+        its = " ".join("-" if v is None else str(v) for v in r["iters_to_target"])
+        print(f"  {lab:<40} {r['bits_up']:>12.4g} {r['bits_down']:>12.4g} {r['gnorm']:>10.4g} "
+              f"{r['gnorm_avg']:>10.4g} {r['fgap']:>10.4g}  {its}")
+    return 0
+
+
+def cmd_compressors(args) -> int:
+    from .compressors import NAMES, get
+
+    if not 1 <= args.dim <= 10**9:
+        raise InputError(f"--dim must be between 1 and 10^9, got {args.dim}")
+    if args.k < 1 or args.levels < 1:
+        raise InputError("--k and --levels must be >= 1")
+    rows = []
+    for n in NAMES:
+        q = get(n, k=args.k, s=args.levels)
+        rows.append({"name": n, "delta": q.delta(args.dim), "omega": q.omega(args.dim),
+                     "unbiased": q.unbiased, "bits_per_message": q.bits(args.dim),
+                     "bits_per_coordinate": q.bits(args.dim) / args.dim})
+    if args.json:
+        print(json.dumps({"dim": args.dim, "k": args.k, "levels": args.levels,
+                          "compressors": rows}, indent=2))
+        return 0
+    print(f"compressors for d = {args.dim} (k = {args.k}, levels = {args.levels}); "
+          "δ in E||Q(x)-x||² <= (1-δ)||x||², ω in E||Q(x)-x||² <= ω||x||² (unbiased)")
+    print(f"  {'name':<12} {'δ':>12} {'ω':>10} {'bits/message':>13} {'bits/coord':>11}")
+    for r in rows:
+        dl = "-" if r["delta"] is None else f"{r['delta']:.12g}"
+        om = "-" if r["omega"] is None else f"{r['omega']:.4g}"
+        if r["name"] == "scaled_sign":
+            dl = f">={r['delta']:.4g}"
+        print(f"  {r['name']:<12} {dl:>12} {om:>10} {r['bits_per_message']:>13} "
+              f"{r['bits_per_coordinate']:>11.4g}")
+    return 0
+
+
+def add_distributed_parser(subparsers, formatter_class):
+    """Add ``distributed`` and ``compressors`` to ``subparsers``."""
+    from .sweep_plugin import PARAMS
+
+    p = subparsers.add_parser(
+        "distributed", help="run the parameter-server simulator (distributed Adam, "
+        "Efficient-Adam with compression and error feedback)",
+        description="Run distributed / mini-batch Adam and Efficient-Adam on a catalog problem "
+        "and print bits sent, gradient norms and iterations to the target.",
+        epilog=EPILOG, formatter_class=formatter_class)
+    for name, (kind, default, help_) in PARAMS.items():
+        choices = f" ({', '.join(kind)})" if isinstance(kind, tuple) else ""
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="V[,V...]",
+                       help=f"{help_}{choices}; default {default}")
+    p.add_argument("--steps", type=int, default=2000, help="rounds (default 2000)")
+    p.add_argument("--seeds", type=int, default=1, help="seeds 0..n-1 (default 1)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_distributed)
+
+    c = subparsers.add_parser(
+        "compressors", help="list the compressors with δ and bits per message",
+        description="The compressors of the simulator: declared contraction factor δ (or "
+        "variance bound ω for unbiased ones) and exact bits per message for --dim.",
+        epilog=COMP_EPILOG, formatter_class=formatter_class)
+    c.add_argument("--dim", type=int, default=100, help="message dimension d (default 100)")
+    c.add_argument("--k", type=int, default=1, help="k of topk / randk (default 1)")
+    c.add_argument("--levels", type=int, default=4, help="levels s of qsgd (default 4)")
+    c.add_argument("--json", action="store_true", help="print JSON")
+    c.set_defaults(func=cmd_compressors)
+    return p
