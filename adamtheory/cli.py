@@ -251,6 +251,9 @@ SUBCOMMANDS = (
     (".sweep.cli", "add_sweep_parser"),
     (".plotting.cli", "add_plot_parser"),
     (".figures", "add_figures_parser"),
+    (".prove_cli", "add_prove_parser"),
+    (".federated.cli", "add_federated_parser"),
+    (".distributed.cli", "add_distributed_parser"),
 )
 
 

@@ -57,7 +57,7 @@ FILES = {"a": "a_reddi_sec5.png", "b": "b_theta_r.png", "c": "c_phase_sr.png",
 A_PARAMS = {"lr": 0.5, "lr_decay": "sqrt", "beta1": 0.9, "beta2": 0.99, "theta_generic": 0.01}
 #: Modules that add figures: each has ``FILES`` ({key: file name}, keys after "e") and
 #: ``make(out: Path, quick: bool) -> {key: manifest entry}``, run in the same process pool.
-EXTRA = ("adamtheory.federated.figures",)
+EXTRA = ("adamtheory.federated.figures", "adamtheory.distributed.figures")
 RECHECK_FACTOR = 10
 TITLE_C2 = (r"$(s, r)$ phase diagram of Generic Adam, $\alpha_t = 0.1\,t^{-s}$, $\beta = 0.9$, "
             r"$\theta_t = 1 - 0.1\,t^{-r}$, on nonconvex-separable ($d = 10$, $\sigma = 0.1$)")

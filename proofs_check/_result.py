@@ -1,0 +1,97 @@
+"""The record every proof check returns, and the search helper the property checks share.
+
+Property checks use :func:`hypothesis.find` outside pytest: ``find(strategy, predicate)`` returns
+the *smallest* example (after hypothesis's shrinking) on which ``predicate`` is true, or raises
+``NoSuchExample`` after ``max_examples`` tries. A lemma is checked by searching for an example
+that *violates* it (none found: it holds on every case tried); a condition is shown to be used by
+searching, with that condition dropped from the generator, for an example that breaks the step it
+protects (one found: the smallest such example is reported).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+SYMBOLIC, PROPERTY, END_TO_END = "symbolic", "property", "end-to-end"
+
+
+@dataclass
+class Violation:
+    """A condition dropped from the generator and the step of the proof it protects."""
+
+    condition: str
+    step: str
+    found: bool
+    cases: int
+    counterexample: str = ""
+    computed: float | None = None
+    claimed: float | None = None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class LemmaResult:
+    """What one proof check tried and found.
+
+    ``passed`` is True when the lemma held on every case tried *and* every dropped condition
+    produced a case that breaks its step (the condition is used, not decorative).
+    ``computed``/``claimed`` are the worst case found: the largest left-hand side relative to the
+    right-hand side (for an equality: the residual and 0).
+    """
+
+    lemma: str
+    statement: str
+    method: str
+    cases: int
+    passed: bool
+    computed: float | None = None
+    claimed: float | None = None
+    counterexample: str = ""
+    violations: list = field(default_factory=list)
+    details: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "violations"}
+        out["violations"] = [v.to_dict() for v in self.violations]
+        return out
+
+
+def search(strategy, predicate, max_examples: int, seed: int):
+    """The smallest example of ``strategy`` satisfying ``predicate`` (None if none in the budget).
+
+    Returns ``(example or None, cases)`` where cases is the number of examples tried (the budget
+    when none was found; an upper bound otherwise).
+    """
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    count = [0]
+
+    def pred(x):
+        count[0] += 1
+        return bool(predicate(x))
+
+    st = settings(max_examples=max_examples, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+    try:
+        ex = find(strategy, pred, settings=st, random=random.Random(seed))
+    except NoSuchExample:
+        return None, count[0]
+    return ex, count[0]
+
+
+def fmt(x, digits: int = 4) -> str:
+    """A compact text for a counterexample (nested lists of floats shortened)."""
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    if isinstance(x, (list, tuple)):
+        inner = ", ".join(fmt(v, digits) for v in x[:12])
+        more = ", ..." if len(x) > 12 else ""
+        return ("[" if isinstance(x, list) else "(") + inner + more + ("]" if isinstance(x, list) else ")")
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k}={fmt(v, digits)}" for k, v in x.items()) + "}"
+    return str(x)

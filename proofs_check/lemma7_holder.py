@@ -1,0 +1,81 @@
+r"""Lemma 7 (Hölder and Jensen: where the exponent 4/3 comes from). For a random vector G and a
+random V > 0, and numbers y_1..y_T ≥ 0,
+
+.. math::
+
+    \big(\mathbb E\|G\|^{4/3}\big)^{3/2} \le \sqrt{\mathbb E V}\ \mathbb E\Big[\frac{\|G\|^2}{\sqrt V}\Big],
+    \qquad \Big(\frac1T\sum_t y_t^{2/3}\Big)^{3/2} \le \frac1T\sum_t y_t .
+
+Proof: ||G||^{4/3} = (||G||²/sqrt V)^{2/3} V^{1/3} and Hölder with exponents 3/2 and 3; the second is
+Jensen for the concave y ↦ y^{2/3}. The exponent algebra ((x^{2/3} y^{1/3})^{3/2} = x sqrt y for
+x, y > 0) is checked by sympy.
+
+Used in: the last step of the theorem with G = ∇f(x_t), V = Σ_k ṽ_{t,k} (E V ≤ dε + G², A4), giving
+(E||∇f(x_τ)||^{4/3})^{3/2} ≤ sqrt(dε + G²) (1/T) Σ_t E[Σ_k ∇_k f(x_t)²/sqrt(ṽ_{t,k})].
+
+Method: symbolic (exponents) and property (exact expectations over random discrete joint
+distributions of (||G||, V), hypothesis ``find``).
+
+>>> check(quick=True).passed
+True
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import sympy as sp
+from hypothesis import strategies as st
+
+from ._result import PROPERTY, SYMBOLIC, LemmaResult, fmt, search
+
+LEMMA = "L7 Hölder/Jensen"
+STATEMENT = "(E||G||^{4/3})^{3/2} ≤ sqrt(E V) E[||G||²/sqrt V]; (mean y^{2/3})^{3/2} ≤ mean y"
+
+
+def exponent_residual() -> sp.Expr:
+    x, y = sp.symbols("x y", positive=True)
+    return sp.simplify(((x ** sp.Rational(2, 3) * y ** sp.Rational(1, 3)) ** sp.Rational(3, 2))
+                       - x * sp.sqrt(y))
+
+
+@st.composite
+def _case(draw):
+    k = draw(st.integers(1, 6))
+    G = draw(st.lists(st.floats(0.0, 100.0), min_size=k, max_size=k))
+    V = draw(st.lists(st.floats(1e-6, 1e4), min_size=k, max_size=k))
+    w = draw(st.lists(st.floats(0.01, 1.0), min_size=k, max_size=k))
+    return {"G": np.array(G), "V": np.array(V), "p": np.array(w) / sum(w)}
+
+
+def sides(c):
+    G, V, p = c["G"], c["V"], c["p"]
+    h_l = float(p @ G ** (4 / 3)) ** 1.5
+    h_r = float(np.sqrt(p @ V) * (p @ (G * G / np.sqrt(V))))
+    j_l = float(np.mean(G ** (2 / 3))) ** 1.5
+    j_r = float(np.mean(G))
+    return (h_l, h_r), (j_l, j_r)
+
+
+def check(quick: bool = False, seed: int = 0) -> LemmaResult:
+    t0 = time.perf_counter()
+    res = exponent_residual()
+    n = 200 if quick else 3000
+    worst = [0.0, 0.0, 0.0]
+
+    def breaks(c):
+        bad = False
+        for lhs, rhs in sides(c):
+            q = lhs / rhs if rhs > 0 else 0.0
+            if q > worst[0]:
+                worst[:] = [q, lhs, rhs]
+            bad |= lhs > rhs * (1 + 1e-9) + 1e-12
+        return bad
+
+    ex, cases = search(_case(), breaks, n, seed)
+    return LemmaResult(LEMMA, STATEMENT, f"{SYMBOLIC} + {PROPERTY}", cases + 1,
+                       res == 0 and ex is None, worst[1], worst[2],
+                       fmt({k: list(map(float, v)) for k, v in ex.items()}) if ex is not None else "",
+                       details={"exponent residual": str(res), "largest lhs/rhs": worst[0]},
+                       seconds=time.perf_counter() - t0)
