@@ -23,17 +23,23 @@ _BREAST_CANCER = DATA_DIR / "breast_cancer.csv.gz"
 _BREAST_CANCER_SHA256 = "f77cd02db86b8f736d4aab442e9de4d817fa0d8ec52d185ea23518a223571e97"
 
 
+def read_verified_lines(path: Path, sha256: str, error=ProblemError) -> list:
+    """The text lines of the shipped gzip file ``path`` after checking its sha256; a missing or
+    corrupted file raises ``error`` (one line saying how to restore it)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"dataset file {path} is missing; reinstall adamtheory ({path.parent.name}/ "
+                    "must ship with the package)") from None
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise error(f"dataset file {path} is corrupted (checksum mismatch); restore it from the "
+                    "repository")
+    return gzip.decompress(raw).decode("ascii").splitlines()
+
+
 @functools.lru_cache(maxsize=None)
 def _breast_cancer_table() -> np.ndarray:
-    try:
-        raw = _BREAST_CANCER.read_bytes()
-    except FileNotFoundError:
-        raise ProblemError(f"dataset file {_BREAST_CANCER} is missing; reinstall adamtheory "
-                           "(counterexamples/data/ must ship with the package)") from None
-    if hashlib.sha256(raw).hexdigest() != _BREAST_CANCER_SHA256:
-        raise ProblemError(f"dataset file {_BREAST_CANCER} is corrupted (checksum mismatch); "
-                           "restore it from the repository")
-    lines = gzip.decompress(raw).decode("ascii").splitlines()
+    lines = read_verified_lines(_BREAST_CANCER, _BREAST_CANCER_SHA256)
     n, p = (int(v) for v in lines[0].split(",")[:2])
     table = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
     assert table.shape == (n, p + 1), table.shape

@@ -84,6 +84,26 @@ def search(strategy, predicate, max_examples: int, seed: int):
     return ex, count[0]
 
 
+class Worst:
+    """The largest ratio lhs/rhs met while searching an upper bound lhs <= rhs (for the report).
+
+    ``upper(pairs)`` records each ``(lhs, rhs)`` and says whether one breaks the bound (beyond a
+    relative 1e-9 and an absolute 1e-12 of rounding): the predicate of :func:`search`.
+    """
+
+    def __init__(self):
+        self.q, self.lhs, self.rhs = 0.0, 0.0, 1.0
+
+    def upper(self, pairs) -> bool:
+        bad = False
+        for lhs, rhs in pairs:
+            q = lhs / rhs if rhs > 0 else 0.0
+            if q > self.q:
+                self.q, self.lhs, self.rhs = q, lhs, rhs
+            bad |= lhs > rhs * (1 + 1e-9) + 1e-12
+        return bad
+
+
 def fmt(x, digits: int = 4) -> str:
     """A compact text for a counterexample (nested lists of floats shortened)."""
     if isinstance(x, float):

@@ -36,7 +36,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ._gen import chi_seq, grads, moments, theta_seq
-from ._result import PROPERTY, LemmaResult, Violation, fmt, search
+from ._result import LemmaResult, PROPERTY, Violation, Worst, fmt, search
 
 LEMMA = "L3 log-sum"
 STATEMENT = "Σ a_t X_t ≤ a_1 max(ℓ_t-ℓ_0)^+ + Σ a_t(1-θ_t)/θ_1; Σ χ_t X_t ≤ C_0 Σ a_t X_t"
@@ -84,16 +84,10 @@ def _show(c):
 def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
     n = 100 if quick else 3000
-    worst = [0.0, 0.0, 1.0]
+    worst = Worst()
 
     def breaks(c):
-        bad = False
-        for lhs, rhs in sides(c):
-            q = lhs / rhs if rhs > 0 else 0.0
-            if q > worst[0]:
-                worst[:] = [q, lhs, rhs]
-            bad |= lhs > rhs * (1 + 1e-9) + 1e-12
-        return bad
+        return worst.upper(sides(c))
 
     ex, cases = search(_case(), breaks, n, seed)
     nv = 60 if quick else 500
@@ -109,6 +103,6 @@ def check(quick: bool = False, seed: int = 0) -> LemmaResult:
                   sides(e3, False)[0][0] if e3 else None, sides(e3, False)[0][1] if e3 else None),
     ]
     ok = ex is None and all(v.found for v in viol)
-    return LemmaResult(LEMMA, STATEMENT, PROPERTY, cases, ok, worst[1], worst[2],
+    return LemmaResult(LEMMA, STATEMENT, PROPERTY, cases, ok, worst.lhs, worst.rhs,
                        _show(ex) if ex is not None else "", viol,
-                       details={"largest lhs/rhs": worst[0]}, seconds=time.perf_counter() - t0)
+                       details={"largest lhs/rhs": worst.q}, seconds=time.perf_counter() - t0)

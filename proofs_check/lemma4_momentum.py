@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from adamtheory.bounds import schedule_constants
 
 from ._gen import chi_seq, grads, moments, theta_seq
-from ._result import PROPERTY, LemmaResult, Violation, fmt, search
+from ._result import LemmaResult, PROPERTY, Violation, Worst, fmt, search
 
 LEMMA = "L4 momentum energy"
 STATEMENT = "Σ α_t² m_t²/v_t ≤ K_m C_0² χ_1/(1-ρ) Σ a_t X_t"
@@ -84,14 +84,10 @@ def _show(c):
 def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
     n = 150 if quick else 2000
-    worst = [0.0, 0.0, 1.0]
+    worst = Worst()
 
     def breaks(c):
-        lhs, rhs = sides(c)
-        q = lhs / rhs if rhs > 0 else 0.0
-        if q > worst[0]:
-            worst[:] = [q, lhs, rhs]
-        return lhs > rhs * (1 + 1e-9) + 1e-12
+        return worst.upper([sides(c)])
 
     ex, cases = search(_case(), breaks, n, seed)
     e4, c4 = search(_case(sc4=False), lambda c: sides(c, False)[0] > 1e3 * sides(c, False)[1],
@@ -100,6 +96,6 @@ def check(quick: bool = False, seed: int = 0) -> LemmaResult:
                       _show(e4) if e4 else "", sides(e4, False)[0] if e4 else None,
                       1e3 * sides(e4, False)[1] if e4 else None)]
     ok = ex is None and all(v.found for v in viol)
-    return LemmaResult(LEMMA, STATEMENT, PROPERTY, cases, ok, worst[1], worst[2],
+    return LemmaResult(LEMMA, STATEMENT, PROPERTY, cases, ok, worst.lhs, worst.rhs,
                        _show(ex) if ex is not None else "", viol,
-                       details={"largest lhs/rhs": worst[0]}, seconds=time.perf_counter() - t0)
+                       details={"largest lhs/rhs": worst.q}, seconds=time.perf_counter() - t0)

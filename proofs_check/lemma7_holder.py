@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from ._result import PROPERTY, SYMBOLIC, LemmaResult, fmt, search
+from ._result import LemmaResult, PROPERTY, SYMBOLIC, Worst, fmt, search
 
 LEMMA = "L7 Hölder/Jensen"
 STATEMENT = "(E||G||^{4/3})^{3/2} ≤ sqrt(E V) E[||G||²/sqrt V]; (mean y^{2/3})^{3/2} ≤ mean y"
@@ -62,20 +62,14 @@ def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
     res = exponent_residual()
     n = 200 if quick else 3000
-    worst = [0.0, 0.0, 0.0]
+    worst = Worst()
 
     def breaks(c):
-        bad = False
-        for lhs, rhs in sides(c):
-            q = lhs / rhs if rhs > 0 else 0.0
-            if q > worst[0]:
-                worst[:] = [q, lhs, rhs]
-            bad |= lhs > rhs * (1 + 1e-9) + 1e-12
-        return bad
+        return worst.upper(sides(c))
 
     ex, cases = search(_case(), breaks, n, seed)
     return LemmaResult(LEMMA, STATEMENT, f"{SYMBOLIC} + {PROPERTY}", cases + 1,
-                       res == 0 and ex is None, worst[1], worst[2],
+                       res == 0 and ex is None, worst.lhs, worst.rhs,
                        fmt({k: list(map(float, v)) for k, v in ex.items()}) if ex is not None else "",
-                       details={"exponent residual": str(res), "largest lhs/rhs": worst[0]},
+                       details={"exponent residual": str(res), "largest lhs/rhs": worst.q},
                        seconds=time.perf_counter() - t0)

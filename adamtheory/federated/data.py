@@ -30,8 +30,6 @@ Example
 from __future__ import annotations
 
 import functools
-import gzip
-import hashlib
 import struct
 from pathlib import Path
 
@@ -47,15 +45,9 @@ N_CLASSES = 10
 
 @functools.lru_cache(maxsize=None)
 def _digits_table() -> tuple:
-    try:
-        raw = _DIGITS.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"dataset file {_DIGITS} is missing; reinstall adamtheory "
-                         "(adamtheory/federated/data/ must ship with the package)") from None
-    if hashlib.sha256(raw).hexdigest() != _DIGITS_SHA256:
-        raise InputError(f"dataset file {_DIGITS} is corrupted (checksum mismatch); "
-                         "restore it from the repository")
-    table = np.loadtxt(gzip.decompress(raw).decode("ascii").splitlines(), delimiter=",")
+    from counterexamples._data import read_verified_lines
+
+    table = np.loadtxt(read_verified_lines(_DIGITS, _DIGITS_SHA256, InputError), delimiter=",")
     X = np.empty((table.shape[0], 65))
     X[:, :64] = table[:, :64] / 16.0
     X[:, 64] = 1.0

@@ -44,6 +44,26 @@ class Axis:
         return int(self.values.size)
 
 
+class Grid:
+    """The grid of a sweep: its ``axes``, then one axis of ``seeds``, in C order (a base of the
+    sweep classes, which hold those two attributes)."""
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(a.size for a in self.axes) + (int(self.seeds.size),)
+
+    @property
+    def dims(self) -> tuple:
+        return tuple(a.name for a in self.axes) + ("seed",)
+
+    @property
+    def n_configs(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def axis(self, name: str) -> Axis:
+        return next(a for a in self.axes if a.name == name)
+
+
 def _number(where: str, key: str, v) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise SweepFileError(f"{where}: {key} must be a number, got {v!r}")

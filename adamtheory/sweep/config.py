@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from .axes import Axis, parse_axis
+from .axes import Axis, Grid, parse_axis
 from .errors import SweepFileError, closest, unknown_key
 from .optimizer import FIELD_AXES, ROLES, OptimizerDef, parse_optimizer
 
@@ -49,7 +49,7 @@ MAX_STEPS = 10**9
 
 
 @dataclass(eq=False)
-class Sweep:
+class Sweep(Grid):
     """A validated sweep: problem, optimizer, grid axes and run settings.
 
     Configurations are the points of ``shape = (*axis sizes, n_seeds)`` in C order. ``depends``
@@ -77,21 +77,6 @@ class Sweep:
     problem_param_names: tuple = ()
 
     # ------------------------------------------------------------------ grid
-    @property
-    def shape(self) -> tuple:
-        return tuple(a.size for a in self.axes) + (int(self.seeds.size),)
-
-    @property
-    def dims(self) -> tuple:
-        return tuple(a.name for a in self.axes) + ("seed",)
-
-    @property
-    def n_configs(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    def axis(self, name: str) -> Axis:
-        return next(a for a in self.axes if a.name == name)
-
     def values_at(self, positions, idx) -> dict:
         """``{axis name: value}`` for the axes at ``positions`` and their indices ``idx``."""
         return {self.axes[p].name: float(self.axes[p].values[i]) for p, i in zip(positions, idx)}

@@ -49,7 +49,7 @@ from functools import cached_property
 import numpy as np
 
 from .. import __version__
-from .axes import Axis, parse_axis
+from .axes import Axis, Grid, parse_axis
 from .errors import SweepFileError, closest, unknown_key
 
 #: simulator name -> module implementing the protocol above
@@ -117,7 +117,7 @@ def _axis(name: str, kind, raw) -> Axis:
 
 
 @dataclass(eq=False)
-class PluginSweep:
+class PluginSweep(Grid):
     """A validated sweep of a plug-in simulator (same interface as :class:`.config.Sweep`)."""
 
     text: str
@@ -140,23 +140,8 @@ class PluginSweep:
     def module(self):
         return importlib.import_module(self.module_name)
 
-    @property
-    def shape(self) -> tuple:
-        return tuple(a.size for a in self.axes) + (int(self.seeds.size),)
-
-    @property
-    def dims(self) -> tuple:
-        return tuple(a.name for a in self.axes) + ("seed",)
-
-    @property
-    def n_configs(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
     def n_rows(self, key: str) -> int:  # no schedule tables
         return 0
-
-    def axis(self, name: str) -> Axis:
-        return next(a for a in self.axes if a.name == name)
 
     def variables(self) -> dict:
         """The dataset's variables: ``{name: Var}`` (see :mod:`.dataset`)."""
