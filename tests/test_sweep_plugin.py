@@ -14,7 +14,7 @@ import pytest
 
 from adamtheory.cli import main
 from adamtheory.sweep import load, loads, open_results
-from adamtheory.sweep import plugin
+from adamtheory.sweep import backends, plugin
 
 TOY = '''
 import numpy as np
@@ -82,7 +82,11 @@ def toy(tmp_path_factory, monkeypatch):
     (d / "toy_sim.py").write_text(TOY)
     monkeypatch.syspath_prepend(str(d))
     monkeypatch.setitem(plugin.SIMULATORS, "toy", "toy_sim")
+    # worker processes import the plug-in: a pool started by an earlier test has the old
+    # sys.path, so start the next one afresh
+    backends.shutdown_pools()
     yield
+    backends.shutdown_pools()
     sys.modules.pop("toy_sim", None)
 
 
