@@ -319,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser(
         "demo",
-        help="the main job: verdicts for named optimizers and an (s, r) map, with figures",
+        help="the checker's verdicts for named optimizers, an (s, r) map and a Section 5 replay",
         description="Run the checker on the named optimizers and on an (s, r) grid of the "
         "polynomial family; write verdicts.json and theory_map.png.",
         epilog="examples:\n  adamtheory demo -o out\n  adamtheory demo --quick -o out",

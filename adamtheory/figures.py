@@ -22,9 +22,10 @@ Modules listed in :data:`EXTRA` add their own figures (distributed and federated
 
 ``DIR/manifest.json`` records, for each figure, the command, the sweep files (or the Python
 call), the package version and what the figure shows in numbers (label counts, the mismatch
-count, fitted slopes). The work is split over two processes by problem family (numba compiles
-each family's kernels once per process): one for the online problems (reddi-sec5-online and
-reddi-thm2 share their kernels), one for reddi-sec5-stochastic and nonconvex-separable.
+count, fitted slopes). The work is split into groups by problem family (numba compiles each
+family's kernels once per process) and run in a pool of processes (two by default): the online
+problems (reddi-sec5-online and reddi-thm2 share their kernels), reddi-sec5-stochastic with
+nonconvex-separable, and one group per :data:`EXTRA` module.
 """
 
 from __future__ import annotations
@@ -295,7 +296,7 @@ def _group(name: str, quick: bool, tmp: str, out: str) -> dict:
 
 
 def all_files() -> dict:
-    """Every figure's key and file name: (a)-(e) and those of the :data:`EXTRA` modules."""
+    """Every figure's key and file name: (a)-(e), (c2) and those of the :data:`EXTRA` modules."""
     import importlib
 
     files = dict(FILES)
@@ -356,7 +357,8 @@ def _plot_b(res, out: Path) -> dict:
 
 # ---------------------------------------------------------------------- driver
 def make_figures(out="figures", quick: bool = False, echo=print, processes: int = 2) -> dict:
-    """Regenerate figures (a)-(e) into ``out`` and write ``out/manifest.json``."""
+    """Regenerate every figure into ``out`` (see :func:`all_files`) and write
+    ``out/manifest.json``."""
     out = Path(out).expanduser().absolute()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -420,26 +422,28 @@ EPILOG = """examples:
   adamtheory figures --quick -o out/figures      # about a minute on 2 cores
   adamtheory figures                             # the full versions, into figures/
 
-writes a_reddi_sec5.png, b_theta_r.png, c_phase_sr.png, d_phase_beta.png, e_rates.png and
-manifest.json (for each figure: the command and sweep file that made it, the package version
+writes a_reddi_sec5.png, b_theta_r.png, c_phase_sr.png, c2_phase_sr_nonconvex.png,
+d_phase_beta.png, e_rates.png, f_speedup.png, g_bits.png, h_ef_counterexamples.png,
+i_fed_curves.png, j_fed_drift.png, k_fed_speedup.png and manifest.json (for each figure: the command and sweep file that made it, the package version
 and its numbers: label counts, mismatch count, fitted slopes)."""
 
 
 def add_figures_parser(subparsers, formatter_class=argparse.RawDescriptionHelpFormatter):
     """Add the ``figures`` subcommand to ``subparsers``."""
     p = subparsers.add_parser(
-        "figures", help="regenerate every figure (a)-(e) with a manifest",
+        "figures", help="regenerate every figure (a)-(k) with a manifest",
         description="Regenerate the project's figures: Reddi Section 5 replays, the θ_t "
-        "schedule family, the (s, r) and (β1, β2) phase diagrams with the checker's overlay and "
-        "measured rates against the predicted slopes.",
+        "schedule family, the (s, r) and (β1, β2) phase diagrams with the checker's overlay, "
+        "measured rates against the predicted slopes, distributed Adam's speedup, compression "
+        "and error feedback, and FedLADA against the federated baselines.",
         epilog=EPILOG, formatter_class=formatter_class)
     p.add_argument("--quick", action="store_true",
                    help="small grids and fewer steps (about a minute on 2 cores)")
     p.add_argument("-o", "--out", default="figures", metavar="DIR",
                    help="output directory (default: figures/)")
     p.add_argument("--processes", type=int, default=2, metavar="N",
-                   help="1: compute in this process; 2 (default): one process per problem "
-                   "family group")
+                   help="1: compute in this process; N > 1 (default 2): a pool of N processes "
+                   "over the figure groups")
     p.set_defaults(func=cmd_figures)
     return p
 

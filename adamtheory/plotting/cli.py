@@ -38,7 +38,8 @@ def add_plot_parser(subparsers, formatter_class=argparse.RawDescriptionHelpForma
     from .traces import MAX_SERIES
 
     p = subparsers.add_parser(
-        "plot", help="draw figures from sweep results (phase diagrams with the theory overlay)",
+        "plot", help="draw figures from sweep results: phase diagrams with the theory overlay, "
+        "trajectories, rates",
         description="Draw figures from the results of 'adamtheory sweep'.",
         epilog=EPILOG, formatter_class=formatter_class)
     kinds = p.add_subparsers(dest="kind", metavar="KIND", parser_class=type(p))
