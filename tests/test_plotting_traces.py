@@ -99,3 +99,16 @@ def test_rates_match_the_data_and_the_checker(results, tmp_path, capsys):
     assert (tmp_path / "r2.pdf").read_bytes()[:4] == b"%PDF"
     assert main(["plot", "rates", str(results), "--slice", "q=1", "-o",
                  str(tmp_path / "r3.png")]) == 2
+
+
+def test_single_valued_axes_are_sliced_automatically(tmp_path, capsys):
+    f = tmp_path / "one.toml"
+    f.write_text(SWEEP.replace("r = { values = [0.0, 1.0] }", "r = { values = [1.0] }")
+                 .replace("seeds = 3", "seeds = 2").replace("steps = 5000", "steps = 2000"))
+    run_sweep(f, tmp_path / "one", quiet=True)
+    assert main(["plot", "rates", str(tmp_path / "one"), "--json", "-o",
+                 str(tmp_path / "one.png")]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["s"] for r in rows] == [0.25, 0.5, 0.75] and all("r" not in r for r in rows)
+    assert main(["plot", "trajectories", str(tmp_path / "one"), "--along", "s", "-o",
+                 str(tmp_path / "t.png")]) == 0

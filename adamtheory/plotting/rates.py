@@ -102,7 +102,8 @@ def rate_series(ds, slices: dict | None = None, max_series: int = len(PALETTE)):
         if k not in dims:
             raise InputError(f"--slice {k}={v}: {k} is not a grid axis (axes: {', '.join(dims)})")
         fixed[k] = _match(ds, k, v)
-    free = [d for d in dims if d not in fixed and ds.sizes[d] > 1]
+    fixed.update({d: ds[d].values[0] for d in dims if d not in fixed and ds.sizes[d] == 1})
+    free = [d for d in dims if d not in fixed]
     n = int(np.prod([ds.sizes[d] for d in free])) if free else 1
     if n > max_series:
         raise InputError(f"{n} cells ({' x '.join(f'{d}: {ds.sizes[d]}' for d in free)}) do not "
@@ -113,10 +114,7 @@ def rate_series(ds, slices: dict | None = None, max_series: int = len(PALETTE)):
     T = ds["step"].values.astype(float)
     cells = []
     for combo in itertools.product(*[sub[d].values for d in free]):
-        c = {d: v for d, v in zip(free, combo)}
-        c.update({d: sub[d].values.item() for d in dims if d not in free and sub[d].size == 1})
-        c.update({k: v for k, v in fixed.items()})
-        cells.append(c)
+        cells.append({**dict(zip(free, combo)), **fixed})
     first = sweep.optimizer.spec({k: float(v) for k, v in cells[0].items() if k in names})
     verdicts = theory_cells(sweep, cells)[1] if first.in_family else [None] * len(cells)
     series, rows = [], []

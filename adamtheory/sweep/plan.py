@@ -122,15 +122,18 @@ class Plan:
         return int(np.prod(self.box_shape(cid)))
 
     def estimate_seconds(self, grad_metrics: bool, dim: int, cores: int) -> float:
+        """A rough time for the engine's Generic Adam sweeps (measured rates per config-step)."""
         rate = (RATE_GRAD_METRICS if grad_metrics else RATE_PLAIN) / max(1, dim) ** 0.5
         return self.config_steps / (rate * max(1, cores))
 
     def describe(self, sweep, cores: int) -> str:
-        secs = self.estimate_seconds(sweep.grad_metrics, sweep.dim, cores)
-        return (f"{sweep.n_configs} configurations × {sweep.steps} steps in {self.n_chunks} "
+        text = (f"{sweep.n_configs} configurations × {sweep.steps} steps in {self.n_chunks} "
                 f"chunks of ≤ {int(np.prod(self.chunk))}; memory ≈ {human(self.memory_needed)} "
-                f"(available {human(self.memory_available)}); time ≈ {duration(secs)} on "
-                f"{cores} core{'s' if cores != 1 else ''} (rough)")
+                f"(available {human(self.memory_available)})")
+        if hasattr(sweep, "simulator"):  # plug-in simulators have their own, unmeasured, costs
+            return text
+        secs = self.estimate_seconds(sweep.grad_metrics, sweep.dim, cores)
+        return text + f"; time ≈ {duration(secs)} on {cores} core{'s' if cores != 1 else ''} (rough)"
 
 
 def result_bytes_per_config(sweep) -> int:

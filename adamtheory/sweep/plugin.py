@@ -253,7 +253,7 @@ def loads_plugin(raw: dict, text: str, source: str) -> PluginSweep:
 def _validate_all(sweep: PluginSweep, mod) -> None:
     sizes = [a.size for a in sweep.axes]
     n = int(np.prod(sizes, dtype=np.int64))
-    if n > MAX_VALIDATE:  # validate the corners and the first values of every axis
+    if n > MAX_VALIDATE:  # validate the corners of the grid
         combos = itertools.product(*[sorted({0, s - 1}) for s in sizes])
     else:
         combos = itertools.product(*[range(s) for s in sizes])
