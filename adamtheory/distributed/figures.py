@@ -4,9 +4,11 @@ plug-in's own :func:`~adamtheory.distributed.sweep_plugin.compute` (the sweep co
 returns manifest entries with the numbers shown.
 
 (f) iterations until the averaged gradient norm stays below the target, against N (log-log):
-    geometric mean over seeds, the least-squares slope over N = 1..64, the derived slope -1
-    (docs/distributed.md) and the plateau of large N, whose crossing with the fit is where it
-    flattens.
+    geometric mean over seeds, the least-squares slope over N = 1..64, the heuristic slope -1
+    and the plateau of large N, whose crossing with the fit is where it flattens; beside it the
+    **proved** end of the linear speedup, N b = N_b* = d σ²/(G_f² + d ε)
+    (:func:`proved_threshold`; docs/derivations.md, "Mini-batch and distributed Adam"), with the
+    region past it marked heuristic.
 (g) f - f* against transmitted bits (uplink + downlink) for every compressor, error feedback on
     both sides (solid) and off (dashed); the factors of scaled sign with two-way EF against the
     uncompressed run (iterations to the target, and bits).
@@ -86,6 +88,66 @@ def _gmean(a, axis=-1):
 
 
 # ------------------------------------------------------------------------------ (f) speedup
+def proved_threshold(settings: dict) -> dict:
+    r"""End of the linear speedup that Theorem 1 proves for mini-batch / distributed Adam.
+
+    With N b samples per round, independent given the past, ||∇f(x)|| ≤ G_f and per-sample
+    variance E||∇f(x, ξ) - ∇f(x)||² ≤ d σ² for every x, the round's gradient satisfies A4 (in
+    the conditional form) with G_N² = G_f² + d σ²/(N b), and the bound gives
+    T(ε_target) = Õ((d ε + G_f² + d σ²/(N b))/ε_target⁴): linear in 1/(N b) (up to a factor 2)
+    only while
+
+    .. math::  N b \le N_b^* = \frac{d \sigma^2}{G_f^2 + d \varepsilon}.
+
+    Neither catalog problem declares G_f or σ² among its constants; they are computed here from
+    the formulas in the problems' docstrings:
+
+    * ``nonconvex-separable``: |r'(u)| ≤ 3√3/8 for r(u) = u²/(1+u²), so G_f² = 27 d/64; the
+      noise is σ ξ with ξ ~ N(0, I_d), so d σ² is exact.
+    * ``logreg-nonconvex``: ∇f(w) = Aᵀc/n + λ r'(w) with |c_i| = |σ(a_iᵀw) - y_i| < 1, so
+      ||Aᵀc/n|| ≤ ||A||₂ √n/n = √λ_max(AᵀA/n) = 2 √(L - 2λ) (L as the problem declares it) and
+      G_f = 2 √(L - 2λ) + λ (3√3/8) √d; a sample's deviation c_i a_i - Aᵀc/n has variance
+      ≤ mean_i ||a_i||² (computed from the problem's data, 31 for standardised features and the
+      bias). The regulariser is added in full and carries no noise.
+
+    Parameters
+    ----------
+    settings : dict
+        The sweep settings (``problem``, ``d``, ``sigma``, ``lam``, ``eps``, ``batch``).
+
+    Returns
+    -------
+    dict
+        ``{"applicable": True, "N_b_star", "N_star" (= N_b*/b, on the figure's N axis), "G_f",
+        "d_sigma2", "eps", "formula"}``, or ``{"applicable": False, "reason"}`` for a problem to
+        which Theorem 1 does not apply.
+    """
+    from .sweep_plugin import problem_for
+
+    name = settings["problem"]
+    eps = float(settings.get("eps", 1e-8))
+    if name == "nonconvex-separable":
+        d, sigma = int(settings["d"]), float(settings["sigma"])
+        Gf2 = 27.0 * d / 64.0                                   # (3√3/8)² per coordinate
+        ds2 = d * sigma * sigma
+    elif name == "logreg-nonconvex":
+        lam = float(settings["lam"])
+        p, _ = problem_for(name, lam=lam)
+        d = p.dim
+        a = np.asarray(p.data)[:, :d]
+        Gf = 2.0 * math.sqrt(p.constants["L"] - 2.0 * lam) + lam * (3.0 * math.sqrt(3.0) / 8.0) \
+            * math.sqrt(d)
+        Gf2 = Gf * Gf
+        ds2 = float(np.mean(np.sum(a * a, axis=1)))
+    else:
+        return {"applicable": False,
+                "reason": f"{name}: Theorem 1 does not apply (no global G_f, A2, or constrained)"}
+    n_b = ds2 / (Gf2 + d * eps)
+    return {"applicable": True, "N_b_star": n_b, "N_star": n_b / int(settings.get("batch", 1)),
+            "G_f": math.sqrt(Gf2), "d_sigma2": ds2, "eps": eps,
+            "formula": "N b <= d sigma^2 / (G_f^2 + d eps)"}
+
+
 def speedup_numbers(main: dict, flat: dict) -> dict:
     """Fitted slope over the main file's N, the plateau of the flat file's N, and N_flat."""
     N = np.array(main["axes"]["workers"], float)
@@ -101,6 +163,7 @@ def speedup_numbers(main: dict, flat: dict) -> dict:
             "within_0.15_of_-1": bool(abs(slope + 1) <= 0.15),
             "N_large": Nf.tolist(), "iters_large": itf.tolist(), "plateau_iters": plateau,
             "N_flat": n_flat, "target": float(main["fixed"]["target"]),
+            "proved_threshold": proved_threshold(main["fixed"]),
             "seeds": int(main["seeds"].size), "steps": main["steps"],
             "iters_per_seed": main["out"]["iters_to_target"].tolist()}
 
@@ -109,7 +172,7 @@ def _plot_speedup(panels: list, path: Path):
     from ..plotting._basic import _pyplot
 
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.5 * len(panels) + 0.2, 3.5), dpi=150,
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.9 * len(panels) + 0.2, 4.9), dpi=150,
                              squeeze=False)
     for ax, (name, main, flat, num) in zip(axes[0], panels):
         N, it = np.array(num["N"]), np.array(num["iters"])
@@ -124,25 +187,41 @@ def _plot_speedup(panels: list, path: Path):
         ax.plot(grid, np.exp(num["fit_intercept"]) * grid ** num["fitted_slope"], "-",
                 color=PALETTE[0], lw=1, label=f"fit: slope {num['fitted_slope']:.2f}")
         ax.plot(grid, it[0] * grid ** -1.0, "--", color="k", lw=0.9,
-                label="derived: slope $-1$")
+                label="heuristic: slope $-1$")
+        thr = num["proved_threshold"]
+        if thr.get("applicable"):
+            ns = thr["N_star"]
+            ax.axvspan(ns, grid[-1], color="#dddddd", alpha=0.45, lw=0, zorder=0,
+                       label=r"heuristic: past $N_b^*$ (not proved)")
+            ax.axvline(ns, color="k", lw=1.1, ls="-", zorder=1,
+                       label=r"proved linear range ends: $N_b^* = d\sigma^2/(G_f^2 + d\varepsilon)$")
+            ax.annotate(f"proved: linear\nup to $N b = {thr['N_b_star']:.2f}$", (ns, 0.97),
+                        xycoords=("data", "axes fraction"), fontsize=6.5, ha="left", va="top",
+                        xytext=(3, 0), textcoords="offset points")
+            ax.annotate("shaded: heuristic\n(past the proved range)", (0.98, 0.97),
+                        xycoords="axes fraction", fontsize=6, ha="right", va="top",
+                        color="#444444", style="italic")
         if math.isfinite(num["plateau_iters"]):
             ax.axhline(num["plateau_iters"], color=PALETTE[1], ls=":", lw=1,
                        label="plateau (deterministic part)")
         if num["N_flat"]:
             ax.axvline(num["N_flat"], color="#999999", lw=0.8, ls="-.")
-            ax.annotate(f"flattens at\n$N b \\approx {num['N_flat']:.0f}$",
+            ax.annotate(f"measured: flattens\nat $N b \\approx {num['N_flat']:.0f}$",
                         (num["N_flat"], it[0] ** 0.5 * num["plateau_iters"] ** 0.5),
                         fontsize=6.5, ha="left", xytext=(4, 0), textcoords="offset points")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel(r"workers $N$ (batch $b = 1$ each)", fontsize=8)
+        ax.set_xlabel(rf"workers $N$ (batch $b = {int(main['fixed'].get('batch', 1))}$ each)",
+                      fontsize=8)
         ax.set_ylabel("iterations to target", fontsize=8)
         ax.set_title(f"{name}: target $\\overline{{\\|\\nabla f\\|}} < {num['target']:g}$ "
                      f"({num['seeds']} seed{'s' if num['seeds'] > 1 else ''})", fontsize=7.5)
         ax.tick_params(labelsize=7)
         ax.grid(True, which="both", lw=0.3, alpha=0.5)
-        ax.legend(fontsize=6, loc="lower left")
-    fig.suptitle("Linear speedup of distributed Adam (uncompressed)\n"
+        ax.legend(fontsize=5.8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                  frameon=False)
+    fig.suptitle("Speedup of distributed Adam (uncompressed)\nlinear speedup proved only for "
+                 "$N b \\leq N_b^*$; heuristic past it\n"
                  + r"$\alpha_t = \alpha/\sqrt{t}$, $\theta_t = 1 - 0.1/\sqrt{t}$, $\beta = 0.9$",
                  fontsize=8)
     fig.tight_layout()
