@@ -194,7 +194,8 @@ def _plot_speedup(panels: list, path: Path):
             ax.axvspan(ns, grid[-1], color="#dddddd", alpha=0.45, lw=0, zorder=0,
                        label=r"heuristic: past $N_b^*$ (not proved)")
             ax.axvline(ns, color="k", lw=1.1, ls="-", zorder=1,
-                       label=r"proved linear range ends: $N_b^* = d\sigma^2/(G_f^2 + d\varepsilon)$")
+                       label=r"proved linear range ends: "
+                             r"$N_b^* = d\sigma^2/(G_f^2 + d\varepsilon)$")
             ax.annotate(f"proved: linear\nup to $N b = {thr['N_b_star']:.2f}$", (ns, 0.97),
                         xycoords=("data", "axes fraction"), fontsize=6.5, ha="left", va="top",
                         xytext=(3, 0), textcoords="offset points")
