@@ -201,7 +201,8 @@ def _plot_speedup(panels: list, path: Path):
                         xytext=(3, 0), textcoords="offset points")
             ax.annotate("shaded: heuristic\n(past the proved range)", (0.98, 0.97),
                         xycoords="axes fraction", fontsize=6, ha="right", va="top",
-                        color="#444444", style="italic")
+                        color="#444444", style="italic",
+                        bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1.0})
         if math.isfinite(num["plateau_iters"]):
             ax.axhline(num["plateau_iters"], color=PALETTE[1], ls=":", lw=1,
                        label="plateau (deterministic part)")
