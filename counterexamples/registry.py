@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from ._base import Problem
-from .errors import ProblemFileError, ProblemParameterError, UnknownProblemError
+from .errors import ProblemError, ProblemFileError, ProblemParameterError, UnknownProblemError
 
 #: catalog name -> module (inside this package) exposing ``make(**params) -> Problem``
 _REGISTRY = {
@@ -33,6 +33,7 @@ _REGISTRY = {
     "two-layer-net": "two_layer_net",
     "ef-least-squares": "ef_least_squares",
     "ef-nonsmooth": "ef_nonsmooth",
+    "adam-escape": "adam_escape",
 }
 
 
@@ -82,11 +83,28 @@ def _call_factory(factory, label: str, params: dict) -> Problem:
         if missing:
             raise ProblemParameterError(f"{label} needs parameter(s) {', '.join(missing)}; pass "
                                         "them as keyword arguments")
-    problem = factory(**params)
+    try:
+        problem = factory(**params)
+    except ProblemError:
+        raise
+    except SystemExit as exc:
+        raise ProblemFileError(f"{label} called sys.exit({exc.code!r}) instead of returning a "
+                               "Problem") from None
+    except (ValueError, TypeError, OverflowError, MemoryError) as exc:
+        # a factory's own check of its parameters (or numpy refusing a size): the user's input
+        raise ProblemParameterError(f"{label}({_params_text(params)}) failed: "
+                                    f"{_describe(exc)}") from None
+    except Exception as exc:
+        raise ProblemFileError(f"{label}({_params_text(params)}) raised {_describe(exc)}") from exc
     if not isinstance(problem, Problem):
         raise ProblemFileError(f"{label} returned {type(problem).__name__}, not a Problem; "
                                "make it return counterexamples.Problem(...)")
     return problem
+
+
+def _params_text(params: dict) -> str:
+    text = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def get(name: str, **params) -> Problem:
@@ -132,12 +150,24 @@ def _import_file(path: Path):
     sys.modules[modname] = module  # lets numba and pickling find the module's functions
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:
+        # a file that calls sys.exit() (or exit()) at import must not end the caller's process,
+        # least of all with status 0
+        sys.modules.pop(modname, None)
+        raise ProblemFileError(f"importing {str(path)!r} called sys.exit({exc.code!r}); a "
+                               "problem file must define a factory, not exit") from None
     except Exception as exc:
         sys.modules.pop(modname, None)
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise ProblemFileError(f"importing {str(path)!r} failed: {type(exc).__name__}: "
-                               f"{first}") from exc
+        raise ProblemFileError(f"importing {str(path)!r} failed: {_describe(exc)}") from exc
     return module
+
+
+def _describe(exc: BaseException) -> str:
+    """``Type: first line of the message`` (at most 200 characters)."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    out = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return out if len(out) <= 200 else out[:197] + "..."
 
 
 def load_user_problem(spec: str, **params) -> Problem:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NAMES = [
     "reddi-thm1", "reddi-thm2", "reddi-thm3", "reddi-sec5-online", "reddi-sec5-stochastic",
     "nonconvex-separable", "logreg-nonconvex", "two-layer-net", "ef-least-squares",
-    "ef-nonsmooth",
+    "ef-nonsmooth", "adam-escape",
 ]
 
 # name -> (A1, A2, A3, A4), convex, online, stochastic
@@ -38,6 +38,7 @@ DECLARED = {
     "two-layer-net": ((True, False, True, False), False, False, True),
     "ef-least-squares": ((True, True, True, False), True, False, True),
     "ef-nonsmooth": ((True, False, True, True), True, False, False),
+    "adam-escape": ((True, True, True, True), True, False, True),
 }
 
 
@@ -88,7 +89,7 @@ def test_module_docstring_states_math_source_and_behaviour(name):
 
 @pytest.mark.parametrize("module", ["reddi_thm1", "reddi_thm2", "reddi_thm3",
                                     "nonconvex_separable", "logreg_nonconvex", "two_layer_net",
-                                    "conformance", "__init__"])
+                                    "adam_escape", "conformance", "__init__"])
 def test_docstring_examples_run(module):
     mod = importlib.import_module("counterexamples" if module == "__init__"
                                   else f"counterexamples.{module}")
@@ -123,6 +124,9 @@ def test_typo_suggests_closest_name(bad, hint):
     ("logreg-nonconvex", {"lam": -0.1}, "lam must be >= 0"),
     ("two-layer-net", {"hidden": True}, "hidden must be a real number"),
     ("two-layer-net", {"hiden": 4}, "did you mean 'hidden'"),
+    ("adam-escape", {"C": 1}, "C must be > 1"),
+    ("adam-escape", {"mu": 0}, "mu must be in (0, 1)"),
+    ("adam-escape", {"p": 0.4}, "mean slope m = pC - (1-p) in (0, mu)"),
 ])
 def test_bad_parameters_give_one_line_value_errors(name, params, fragment):
     with pytest.raises(ValueError) as err:

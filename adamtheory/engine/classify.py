@@ -8,7 +8,14 @@ domain: ||upper - lower|| on a bounded box, else max(1, ||x0 - x*||).
 label              rule (first that applies)
 =================  =======================================================================
 ``diverged``       the engine flagged NaN/overflow; or ||x_T|| > ``DIVERGE_NORM`` ·
-                   max(1, ||x0||); or f(x_T) - f* > ``DIVERGE_F_GROWTH`` · (|f(x_1) - f*| + 1)
+                   max(1, ||x0||); or f(x_T) - f* > ``DIVERGE_F_GROWTH`` · (|f(x_1) - f*| + 1);
+                   or the run *escapes* (below those thresholds): with r_t = ||x_t - x*||
+                   (||x_t|| without x*) and each checkpoint t ≥ T/10^(K-1), K =
+                   ``DIVERGE_DECADES``, paired with the last checkpoint s ≤ t/10, both
+                   r_t ≥ ``DIVERGE_GROWTH`` · r_s and f(x_t) > f(x_s) (so r and f rise over
+                   each of the last K decades, not just from end to end), and the run ended
+                   far: r_T ≥ ``DIVERGE_FAR`` · D (D as above; max(1, ||x0||) without x*).
+                   Needs checkpoints back to T/10^K. See :func:`escaping`
 *with x**
 ``converged``      ||x_T - x*|| ≤ ``CONVERGED_TOL`` · D and the distance is not increasing:
                    ||x_T - x*|| ≤ ||x_{T/10} - x*|| + ``CONVERGED_SLACK`` · D
@@ -44,6 +51,12 @@ STUCK_FAR = 0.25
 STUCK_MOVE = 0.05
 DIVERGE_NORM = 1e6
 DIVERGE_F_GROWTH = 1e6
+#: escape rule: decades over which r = dist (or ||x||) and f must rise at every checkpoint
+DIVERGE_DECADES = 2
+#: escape rule: minimal growth factor of r over one decade (α_t = α t^-s drifts by 10^(1-s))
+DIVERGE_GROWTH = 1.5
+#: escape rule: r_T must be at least this many times the domain scale D
+DIVERGE_FAR = 2.0
 STUCK_PROGRESS = 0.8
 GRAD_TOL = 0.05
 GRAD_FLOOR = 1e-12
@@ -54,6 +67,56 @@ def classify(result) -> np.ndarray:
     with warnings.catch_warnings():  # stopped configurations have all-NaN traces
         warnings.simplefilter("ignore", RuntimeWarning)
         return _classify(result)
+
+
+def escaping(steps, r, f, scale, *, decades: int = DIVERGE_DECADES,
+             growth: float = DIVERGE_GROWTH, far: float = DIVERGE_FAR,
+             f_rises: bool = True) -> np.ndarray:
+    """The escape rule of the ``diverged`` label: does each run move away steadily?
+
+    With T = ``steps[-1]`` and, for each checkpoint t ≥ T/10^(decades-1), s(t) the last
+    checkpoint with s ≤ t/10, a run escapes when for every such pair
+
+    .. math::  r_t \\ge g\\, r_{s(t)} \\quad\\text{and}\\quad f_t > f_{s(t)},
+
+    and r_T ≥ ``far`` · ``scale``. The pairs of the last ``decades`` decades overlap, so a trace
+    that rises over one decade and falls over the one before (a bounded oscillation, a transient
+    of a converging run) does not escape; a drift like Σ α_t with α_t = α t^-s (growth 10^(1-s)
+    per decade, s < 1 - log10 g) does. Without checkpoints back to T/10^decades nothing escapes.
+
+    Parameters
+    ----------
+    steps : array of int, shape (k,)
+        Checkpoint steps, increasing.
+    r : array, shape (k, n)
+        Distance to x* (or ||x||) at the checkpoints.
+    f : array, shape (k, n)
+        f(x) - f* (or f(x)) at the checkpoints.
+    scale : array, shape (n,)
+        The domain scale D that r_T is compared with.
+    decades, growth, far : int, float, float
+        K, g and the far factor (defaults: the module's constants).
+    f_rises : bool
+        Require f to rise as well (the rule); False drops that half (used to test the rule).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+    """
+    steps = np.asarray(steps, dtype=np.float64)
+    r = np.asarray(r, dtype=np.float64)
+    f = np.asarray(f, dtype=np.float64)
+    T = steps[-1]
+    out = np.zeros(r.shape[1], dtype=bool)
+    if steps[0] > T / 10.0 ** decades:
+        return out
+    out[:] = r[-1] >= far * np.asarray(scale, dtype=np.float64)
+    for k in np.flatnonzero(steps >= T / 10.0 ** (decades - 1)):
+        j = np.searchsorted(steps, steps[k] / 10.0, side="right") - 1
+        out &= r[k] >= growth * r[j]
+        if f_rises:
+            out &= f[k] > f[j]
+    return out
 
 
 def _classify(result) -> np.ndarray:
@@ -71,13 +134,17 @@ def _classify(result) -> np.ndarray:
     bad = (result.flag != FLAG_OK) | ~np.isfinite(xTn) | (xTn > DIVERGE_NORM * np.maximum(1, x0n))
     if prob.f_star is not None:
         bad |= f_last > DIVERGE_F_GROWTH * (np.abs(f_first) + 1.0)
-    labels[bad] = DIVERGED
-    ok = ~bad
     if prob.x_star is not None:
         if prob.bounded:
             D = np.full(n, float(np.linalg.norm(prob.upper - prob.lower)))
         else:
             D = np.maximum(1.0, np.linalg.norm(result.x0 - prob.x_star, axis=1))
+        bad |= escaping(steps, result.dist, result.fgap, D)
+    else:
+        bad |= escaping(steps, np.abs(result.x), result.fgap, np.maximum(1.0, x0n))
+    labels[bad] = DIVERGED
+    ok = ~bad
+    if prob.x_star is not None:
         dist = result.dist
         dT = dist[-1]
         d_early = dist[np.argmax(win)]
