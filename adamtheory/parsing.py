@@ -16,14 +16,21 @@ Accepted:
   schedules such as ``min(1, t/100)``), ``floor`` (step decay such as ``0.5**floor(t/1000)``).
 
 Limits guard against text that would make sympy work forever: at most 400 characters, nesting
-depth 40, numeric literals of at most 30 characters, and exponents that are numbers must lie in
-[-64, 64] unless the base is a positive number (``0.99**t``).
+depth 40, numeric literals of at most 30 characters whose magnitude is 0 or lies in
+[1e-300, 1e300] (so ``1e-99999999999999999999999999`` is refused from the float value Python
+already parsed, before any exact rational is built), exponents that are numbers must lie in
+[-64, 64] unless the base is a positive number (``0.99**t``), a number to a number power and
+``exp`` of a number must stay within the float64 range (|log10 of the value| <= 300).
+The same power and ``exp`` rules are applied again when parameter values are substituted
+(:func:`check_power`, :func:`check_exp`), so ``t**(-s)`` with ``s = 1e20`` is refused like the
+text ``t**(-1e20)``.
 """
 
 from __future__ import annotations
 
 import ast
 import keyword
+import math
 import re
 
 import sympy as sp
@@ -37,6 +44,11 @@ MAX_LENGTH = 400
 MAX_DEPTH = 40
 MAX_LITERAL = 30
 MAX_EXPONENT = 64
+#: Non-zero numbers (literals and parameter values) must have magnitude in
+#: [10^-MAX_MAGNITUDE, 10^MAX_MAGNITUDE] (float64 normal range, with margin).
+MAX_MAGNITUDE = 300
+#: |log10| of a number-to-a-number power or of exp(number) must stay below this (float64 range).
+MAX_LOG10 = 300
 
 _FUNCTIONS = {
     "sqrt": (1, sp.sqrt),
@@ -122,6 +134,17 @@ class _Builder:
             raise self.fail(f"number {_short(literal, 20)!r} has more than {MAX_LITERAL} characters")
         if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
             raise self.fail(f"number {literal!r} is not finite")
+        # magnitude from the float Python already parsed: decided before any exact arithmetic
+        # (sp.Rational("1e-99999999999999999999999999") would expand 10^(10^26) digits)
+        if isinstance(value, float):
+            if value == 0.0:
+                if re.search(r"[1-9]", literal.lower().split("e")[0]):
+                    raise self.fail(f"number {literal!r} is too small for float64; its magnitude "
+                                    f"must be 0 or between 1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE}")
+                return sp.Integer(0)
+            if not 10.0 ** -MAX_MAGNITUDE <= abs(value) <= 10.0 ** MAX_MAGNITUDE:
+                raise self.fail(f"number {literal!r} is outside the accepted magnitudes: 0 or "
+                                f"between 1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE}")
         try:
             return sp.Rational(literal)
         except (TypeError, ValueError):
@@ -161,24 +184,10 @@ class _Builder:
         raise self.fail(f"operator '{type(op).__name__}' is not allowed; use + - * / **")
 
     def power(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
-        if exponent.is_number:
-            if abs(exponent) > MAX_EXPONENT:
-                raise self.fail(f"exponent {exponent} is outside [-{MAX_EXPONENT}, {MAX_EXPONENT}]")
-            if base.is_zero and exponent.is_negative:
-                raise self.fail("division by zero (0 to a negative power)")
-        elif not (base.is_number and base.is_positive):
-            if base.is_number:
-                raise self.fail("a non-positive number raised to a power that depends on t")
-            # base and exponent both symbolic: allowed (e.g. t**(-s)); parameters are checked
-            # once their values are known.
-        if base.is_number and exponent.is_number:
-            if not base.is_zero and abs(sp.log(abs(base), 10).evalf(15) * exponent) > 300:
-                raise self.fail(f"{base}**{exponent} is outside the float64 range")
-            value = sp.Pow(base, exponent)
-            if value.has(sp.I) or value.has(sp.zoo) or value.has(sp.nan):
-                raise self.fail(f"{base}**{exponent} is not a real number")
-            return value
-        return sp.Pow(base, exponent)
+        try:
+            return check_power(base, exponent)
+        except ScheduleError as exc:
+            raise self.fail(str(exc)) from None
 
     def call(self, node: ast.Call, depth: int) -> sp.Expr:
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
@@ -192,11 +201,109 @@ class _Builder:
         if len(node.args) != arity:
             raise self.fail(f"{name}() takes {arity} argument{'s' if arity > 1 else ''}")
         args = [self.build(a, depth + 1) for a in node.args]
+        if name == "exp":
+            try:
+                return check_exp(args[0])
+            except ScheduleError as exc:
+                raise self.fail(str(exc)) from None
         if name == "log" and args[0].is_number and not args[0].is_positive:
             raise self.fail("log of a non-positive number")
         if name == "sqrt" and args[0].is_number and args[0].is_negative:
             raise self.fail("sqrt of a negative number")
         return func(*args)
+
+
+def _short_number(x: sp.Expr) -> str:
+    text = str(x)
+    if len(text) <= 24 or not x.is_number:
+        return text if len(text) <= 24 else text[:21] + "..."
+    try:
+        return f"{float(sp.N(x, 6)):.4g}"
+    except (TypeError, ValueError, OverflowError):
+        return text[:21] + "..."
+
+
+def check_power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+    """``base**exponent`` after the size rules; raise :class:`ScheduleError` when broken.
+
+    A numeric exponent must lie in [-MAX_EXPONENT, MAX_EXPONENT]; a number to a number power must satisfy |exponent·log10|base|| <= MAX_LOG10 (it is
+    then computed exactly, which is cheap); a non-positive number cannot be raised to a power
+    that depends on t. These are checked on the operands *before* sympy builds the power, so a
+    huge exact power (2^(10^20)) is never expanded.
+    """
+    if exponent.is_number:
+        if not abs(float(sp.N(exponent, 15))) <= MAX_EXPONENT:
+            raise ScheduleError(f"exponent {_short_number(exponent)} is outside "
+                                f"[-{MAX_EXPONENT}, {MAX_EXPONENT}]")
+        if base.is_zero and exponent.is_negative:
+            raise ScheduleError("division by zero (0 to a negative power)")
+    elif not (base.is_number and base.is_positive):
+        if base.is_number:
+            raise ScheduleError("a non-positive number raised to a power that depends on t")
+        # base and exponent both symbolic: allowed (e.g. t**(-s)); parameters are checked
+        # once their values are known.
+    if not exponent.is_number:
+        _check_growth(base, exponent)
+    if base.is_number and exponent.is_number:
+        if not base.is_zero:
+            size = abs(float(sp.N(sp.log(abs(base), 10), 15)) * float(sp.N(exponent, 15)))
+            if not size <= MAX_LOG10:
+                raise ScheduleError(f"{_short_number(base)}**{_short_number(exponent)} is outside "
+                                    "the float64 range")
+        value = sp.Pow(base, exponent)
+        if value.has(sp.I) or value.has(sp.zoo) or value.has(sp.nan):
+            raise ScheduleError(f"{_short_number(base)}**{_short_number(exponent)} is not a real number")
+        return value
+    return sp.Pow(base, exponent)
+
+
+def _check_growth(base: sp.Expr, exponent: sp.Expr) -> None:
+    """Refuse a power whose exponent depends on t and grows too fast to be handled exactly.
+
+    sympy's simplification pulls numeric coefficients out of exponents and evaluates the
+    resulting number powers exactly, in C code that no time budget can interrupt:
+    ``0.5**(1e29*t)`` becomes 2^(10^29). So every numeric coefficient c of the exponent's terms,
+    and the exponent's value at t = 1 (``0.5**floor(t*1e23)``), must satisfy
+    |c·log10 b| <= MAX_LOG10 for a number base b (b^c within float64) and |c| <= MAX_EXPONENT
+    for a base that depends on t (``t**(-1e20*t)`` is refused like ``t**(-1e20)``).
+    """
+    if base.is_number:
+        scale = abs(float(sp.N(sp.log(base, 10), 15))) if base.is_positive else 1.0
+        limit, what = MAX_LOG10, "float64 range"
+    else:
+        scale, limit, what = 1.0, MAX_EXPONENT, f"[-{MAX_EXPONENT}, {MAX_EXPONENT}]"
+    coeffs = [term.as_coeff_Mul()[0] for term in sp.Add.make_args(exponent)]
+    if exponent.free_symbols <= {T}:
+        try:
+            coeffs.append(exponent.evalf(20, subs={T: 1}))
+        except (TypeError, ValueError, OverflowError):
+            coeffs.append(sp.oo)
+    for c in coeffs:
+        try:
+            size = abs(float(c)) * scale
+        except (TypeError, OverflowError):
+            size = math.inf
+        if not size <= limit:
+            raise ScheduleError(
+                f"{_short_number(base)}**({_short_exponent(exponent)}) grows too fast: the "
+                f"exponent's coefficient or value at t = 1 ({_short_number(c)}) puts it outside "
+                f"{what}")
+
+
+def _short_exponent(e: sp.Expr) -> str:
+    text = str(e)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def check_exp(arg: sp.Expr) -> sp.Expr:
+    """``exp(arg)``, refused when ``arg`` is a number with |arg| > MAX_LOG10·ln 10 (outside
+    float64; a nested ``exp(exp(exp(100)))`` would otherwise make mpmath build a
+    10^(10^43)-digit integer when sympy asks for its sign)."""
+    if arg.is_number:
+        v = float(sp.N(arg, 15))
+        if not abs(v) <= MAX_LOG10 * 2.302585092994046:
+            raise ScheduleError(f"exp({_short_number(arg)}) is outside the float64 range")
+    return sp.exp(arg)
 
 
 def parse_expression(text: str, params=()) -> sp.Expr:

@@ -194,6 +194,10 @@ def measured_from_results(path, spec_params: dict, problem=None):
     return np.asarray(da["step"].values, dtype=np.int64), g ** 1.5
 
 
+#: Peak bytes per step of ``bound --steps T`` (measured about 125 B/step), with margin.
+BOUND_BYTES_PER_STEP = 200
+
+
 def cmd_bound(args) -> int:
     from . import bounds as B
     from .cli import _parse_param, _problem_from_args, _spec_from_args
@@ -218,6 +222,11 @@ def cmd_bound(args) -> int:
             raise InputError("give --steps T (or --results DIR to take the steps of a sweep)")
         if not 1 <= args.steps <= 10**8:
             raise InputError(f"--steps must be between 1 and 10^8, got {args.steps}")
+        from .limits import require_memory
+
+        # the bound's schedule tables and reference runs: measured about 125 B per step
+        require_memory(BOUND_BYTES_PER_STEP * args.steps, f"--steps {args.steps}",
+                       "give fewer steps")
         from .engine.batch import default_checkpoints
 
         ck = default_checkpoints(args.steps, 12)

@@ -21,28 +21,170 @@ import numpy as np
 import sympy as sp
 
 from .errors import ScheduleError
-from .parsing import T, parameter_symbol, parse_expression
+from .parsing import MAX_MAGNITUDE, T, check_exp, check_power, parameter_symbol, parse_expression
 
-__all__ = ["Schedule", "constant", "power", "one_minus_power", "to_rational", "T"]
+__all__ = ["Schedule", "constant", "power", "one_minus_power", "to_rational", "exact_at", "T"]
+
+#: Longest numeric text accepted for a value (``--param s=...``, a sweep file's string).
+MAX_VALUE_TEXT = 100
+#: An exact value at an integer step is computed only when its estimated size is below this many
+#: bits; beyond it :func:`exact_at` returns a high-precision float (mpmath, arbitrary exponent).
+MAX_EXACT_BITS = 20_000
+#: Digits of the high-precision fallback of :func:`exact_at`.
+FALLBACK_DIGITS = 50
+
+
+def _magnitude_ok(value: float) -> bool:
+    return value == 0.0 or 10.0 ** -MAX_MAGNITUDE <= abs(value) <= 10.0 ** MAX_MAGNITUDE
 
 
 def to_rational(value, what: str = "value") -> sp.Rational:
-    """An exact rational from a number or numeric text (``0.1`` becomes ``1/10``)."""
+    """An exact rational from a number or numeric text (``0.1`` becomes ``1/10``).
+
+    Values must be finite with magnitude 0 or in [1e-300, 1e300]; the magnitude is decided from
+    the float value before the exact rational is built (``"1e999999999"`` would otherwise expand
+    a billion-digit integer).
+    """
+    limits = f"0 or a magnitude between 1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE}"
     if isinstance(value, sp.Basic):
-        if not value.is_number:
-            raise ScheduleError(f"{what} must be a number, got {value}")
+        if not value.is_number or not (value.is_Rational or value.is_Float):
+            if value.is_number and value.is_real:
+                value = sp.Float(sp.N(value, 17))
+            else:
+                raise ScheduleError(f"{what} must be a real number, got {value}")
+        try:
+            f = float(value)
+        except (TypeError, OverflowError):
+            f = math.inf
+        if not math.isfinite(f) or not _magnitude_ok(f) or (f == 0.0 and value != 0):
+            raise ScheduleError(f"{what} = {str(value)[:30]} is out of range; give {limits}")
         return sp.nsimplify(value) if value.is_Float else value
     if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
+        value = sp.Rational(value.numerator, value.denominator)
+        return to_rational(value, what)
     if isinstance(value, bool) or not isinstance(value, (int, float, str, np.floating, np.integer)):
-        raise ScheduleError(f"{what} must be a number, got {value!r}")
-    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
-        raise ScheduleError(f"{what} must be finite, got {value!r}")
+        raise ScheduleError(f"{what} must be a number, got {type(value).__name__} {value!r:.40}")
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if len(text) > MAX_VALUE_TEXT:
+            raise ScheduleError(f"{what}: a number of {len(text)} characters; at most "
+                                f"{MAX_VALUE_TEXT} are accepted")
+        try:
+            f = float(text)
+        except ValueError:
+            raise ScheduleError(f"{what} must be a number, got {value!r}") from None
+        if not math.isfinite(f) and "inf" in text.lower() or f != f:
+            raise ScheduleError(f"{what} must be finite, got {value!r}")
+        if not math.isfinite(f) or not _magnitude_ok(f) or (f == 0.0 and any(c in "123456789" for c in
+                                                      text.lower().split("e")[0])):
+            raise ScheduleError(f"{what} = {text} is out of range; give {limits}")
+        if f == 0.0:
+            return sp.Integer(0)
+        try:
+            return sp.Rational(text)
+        except (TypeError, ValueError):
+            raise ScheduleError(f"{what} must be a number, got {value!r}") from None
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            raise ScheduleError(f"{what} must be finite, got {value!r}")
+        if not _magnitude_ok(float(value)):
+            raise ScheduleError(f"{what} = {value!r} is out of range; give {limits}")
+        return sp.Rational(repr(float(value)))
+    v = int(value)
+    if abs(v) > 10**MAX_MAGNITUDE:
+        raise ScheduleError(f"{what} is out of range; give {limits}")
+    return sp.Integer(v)
+
+
+def _estimate_bits(e: sp.Expr, k: int) -> float:
+    """An upper estimate of the bits of the exact value of ``e`` at ``t = k`` (cheap, inexact).
+
+    Exact powers are what blows up: ``(1/2)**(10^29 t)`` at t = 1 is a 10^29-bit rational. A
+    power with a numeric (after t = k) exponent e and a rational base of b bits costs about
+    |e|·b bits; sums, products, min and max at most the sum of their operands; symbolic
+    functions (exp, log, roots) stay unevaluated and cost their argument. The exponent's value is
+    taken with mpmath (``evalf``), which never expands an exact power.
+    """
+    if e.is_Integer:
+        return float(max(1, int(e).bit_length()))
+    if e.is_Rational:
+        return float(max(1, e.p.bit_length()) + e.q.bit_length())
+    if e == T:
+        return float(max(1, int(k).bit_length()))
+    if e.is_Float:
+        return 64.0
+    if not e.args:
+        return 64.0
+    if isinstance(e, sp.Pow):
+        b_bits = _estimate_bits(e.base, k)
+        x_bits = _estimate_bits(e.exp, k)
+        if x_bits > MAX_EXACT_BITS:
+            return math.inf
+        try:
+            x = abs(float(e.exp.evalf(20, subs={T: k})))
+        except (TypeError, ValueError, OverflowError):
+            return math.inf
+        return b_bits * max(1.0, x) + x_bits
+    if isinstance(e, sp.floor):
+        inner = _estimate_bits(e.args[0], k)
+        try:
+            v = abs(float(e.args[0].evalf(20, subs={T: k})))
+        except (TypeError, ValueError, OverflowError):
+            return math.inf
+        return inner + math.log2(v + 2.0) if math.isfinite(v) else math.inf
+    return float(sum(_estimate_bits(a, k) for a in e.args))
+
+
+def exact_at(expr: sp.Expr, k: int) -> sp.Expr:
+    """The value of ``expr`` at the integer step ``t = k``: exact when that is cheap, else a
+    :data:`FALLBACK_DIGITS`-digit float.
+
+    The exact value is computed only when :func:`_estimate_bits` stays below
+    :data:`MAX_EXACT_BITS`; otherwise mpmath evaluates it (``evalf`` with ``subs``), which keeps
+    an arbitrary exponent and so answers ``(1/2)**(10^29)`` or ``exp(-exp(40))`` in microseconds
+    with the right sign and magnitude. Float literals are made rational first (``nsimplify``).
+    """
+    k = int(k)
+    if _estimate_bits(expr, k) <= MAX_EXACT_BITS:
+        v = expr.subs(T, k)
+        return sp.nsimplify(v) if v.has(sp.Float) else v
+    return expr.evalf(FALLBACK_DIGITS, subs={T: k})
+
+
+def sign_at(expr: sp.Expr, k: int) -> int | None:
+    """The sign (-1, 0, 1) of ``expr`` at ``t = k``, from :func:`exact_at`; None when it cannot
+    be decided (a symbolic value whose 30-digit evaluation is 0, or evaluation fails)."""
     try:
-        return sp.Rational(str(value).strip() if isinstance(value, str) else repr(float(value))
-                           if isinstance(value, (float, np.floating)) else int(value))
-    except (TypeError, ValueError):
-        raise ScheduleError(f"{what} must be a number, got {value!r}") from None
+        v = exact_at(expr, k)
+        if v.is_Rational:
+            return int(sp.sign(v))
+        if not v.is_number or v.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
+            return None
+        n = v if v.is_Float else sp.N(v, 30)
+    except (TypeError, ValueError, OverflowError, ArithmeticError, RecursionError):
+        return None
+    if not n.is_Float or n == 0:
+        return None
+    return 1 if n > 0 else -1
+
+
+def _bind_checked(expr: sp.Expr, subs: dict) -> sp.Expr:
+    """``expr`` with ``subs`` substituted, rebuilt bottom-up with the parser's size rules.
+
+    Every power and every exp is checked (:func:`adamtheory.parsing.check_power`,
+    :func:`~adamtheory.parsing.check_exp`) on its operands *before* sympy builds it, so
+    ``0.5**s`` with ``s = 1e20`` is refused instead of expanding 2^(10^20).
+    """
+    if expr in subs:
+        return subs[expr]
+    if not expr.args or not (expr.free_symbols & set(subs)):
+        return expr
+    args = [_bind_checked(a, subs) for a in expr.args]
+    if isinstance(expr, sp.Pow):
+        return check_power(*args)
+    if isinstance(expr, sp.exp):
+        return check_exp(args[0])
+    return expr.func(*args)
 
 
 @dataclass(frozen=True)
@@ -106,7 +248,11 @@ class Schedule:
                 f"(e.g. --param {missing[0]}=0.5)"
             )
         subs = {parameter_symbol(k): v for k, v in self.params}
-        expr = self.expr.subs(subs)
+        try:
+            expr = _bind_checked(self.expr, subs) if subs else self.expr
+        except ScheduleError as exc:
+            raise ScheduleError(f"schedule {self} with {', '.join(f'{k} = {_num(v)}' for k, v in self.params)}: "
+                                f"{exc}") from None
         if expr.has(sp.zoo, sp.nan, sp.I) or expr.has(sp.oo):
             raise ScheduleError(f"schedule {self}: not a finite real expression for these values")
         return expr
@@ -141,8 +287,13 @@ class Schedule:
         return self(np.arange(start, start + n, dtype=np.float64))
 
     def at(self, t: int) -> sp.Expr:
-        """Exact value at an integer step."""
-        return self.bound_expr.subs(T, t)
+        """Value at an integer step: exact when cheap, else 50 digits (see :func:`exact_at`)."""
+        return exact_at(self.bound_expr, t)
+
+
+def _num(v) -> str:
+    text = str(v)
+    return text if len(text) <= 16 else f"{float(v):.6g}"
 
 
 def constant(c) -> Schedule:

@@ -21,6 +21,7 @@ import numpy as np
 
 from .engine import FLAG_NAMES, run_batch
 from .engine.batch import BatchResult
+from .errors import InputError
 
 METRICS = ("x", "dist", "fgap", "gnorm", "pgnorm", "regret", "grad43", "gradmin2")
 
@@ -107,6 +108,40 @@ def _rows(schedules, steps):
     return np.ascontiguousarray(np.stack(cols, axis=1)), np.array(rows, dtype=np.int64)
 
 
+def _check_arguments(flat, problem, steps, seeds, x0) -> None:
+    """One-line InputError for arguments of the wrong type or out of range (before any work)."""
+    from counterexamples._base import Problem
+
+    from .specs import OptimizerSpec
+
+    for s in flat:
+        if not isinstance(s, OptimizerSpec):
+            raise InputError(f"specs must be OptimizerSpec objects, got {type(s).__name__}; build "
+                             "one with OptimizerSpec.from_text(...) or adamtheory.named(...)")
+    if not flat:
+        raise InputError("no specs to simulate")
+    if not isinstance(problem, Problem):
+        raise InputError(f"problem must be a counterexamples.Problem, got "
+                         f"{type(problem).__name__}; use counterexamples.get(name)")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 10**9:
+        raise InputError(f"steps must be an integer between 1 and 10^9, got {steps!r}")
+    try:
+        arr = np.atleast_1d(np.asarray(seeds))
+    except (TypeError, ValueError):
+        raise InputError(f"seeds must be integers, got {seeds!r}") from None
+    if arr.dtype == object or arr.dtype.kind not in "iu" or arr.ndim != 1 or arr.size == 0 \
+            or (arr < 0).any():
+        raise InputError(f"seeds must be one integer >= 0 or a list of them (below 2^63), "
+                         f"got {seeds!r:.60}")
+    if x0 is not None:
+        try:
+            xa = np.asarray(x0, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(f"x0 must be numbers, got {x0!r:.60}") from None
+        if not np.all(np.isfinite(xa)):
+            raise InputError("x0 must be finite numbers")
+
+
 def simulate_grid(specs, problem, steps: int, seeds=0, x0=None, checkpoints=None, params=None,
                   grad_metrics: bool = True, regret=None, block: int = 128) -> GridResult:
     """Run every spec (any array shape) with every seed on ``problem`` as one engine batch.
@@ -123,6 +158,9 @@ def simulate_grid(specs, problem, steps: int, seeds=0, x0=None, checkpoints=None
         Passed to :func:`adamtheory.engine.run_batch` (``params``: one row of problem parameters
         or one row per configuration).
     """
+    if isinstance(specs, (str, bytes)):
+        raise InputError(f"specs must be OptimizerSpec objects, got the text {specs[:40]!r}; "
+                         "use OptimizerSpec.from_text(alpha, beta, theta) or adamtheory.named(name)")
     arr = np.empty(np.shape(specs) if not hasattr(specs, "alpha") else (), dtype=object)
     if hasattr(specs, "alpha"):
         arr[()] = specs
@@ -130,6 +168,7 @@ def simulate_grid(specs, problem, steps: int, seeds=0, x0=None, checkpoints=None
         flat = list(np.asarray(specs, dtype=object).reshape(-1))
         arr.reshape(-1)[:] = flat
     flat = list(arr.reshape(-1))
+    _check_arguments(flat, problem, steps, seeds, x0)
     seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
     ns = seeds.size
     A, ai = _rows([s.alpha for s in flat], steps)

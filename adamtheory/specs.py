@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .errors import InputError, OutsideFamilyError
 from .schedules import Schedule, constant, to_rational
 
@@ -60,6 +62,23 @@ class OptimizerSpec:
     name: str = "generic"
 
     def __post_init__(self):
+        for role in ("alpha", "beta", "theta"):
+            value = getattr(self, role)
+            if not isinstance(value, Schedule):
+                raise InputError(
+                    f"{role} must be a Schedule, got {type(value).__name__} {value!r:.40}; build "
+                    "the spec with OptimizerSpec.from_text(alpha, beta, theta) for texts")
+        for name in ("eps", "eps_root"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                raise InputError(f"{name} must be a number, got {type(value).__name__} {value!r:.40}")
+            object.__setattr__(self, name, float(value))
+        if not isinstance(self.bias_correction, (bool, np.bool_)):
+            raise InputError(f"bias_correction must be True or False, got {self.bias_correction!r:.40}")
+        if not isinstance(self.name, str):
+            raise InputError(f"name must be text, got {type(self.name).__name__}")
+        if not (self.eps_root >= 0.0) or self.eps_root == float("inf"):
+            raise InputError(f"eps_root must be a finite number >= 0, got {self.eps_root!r}")
         if self.eps_mode not in EPS_MODES:
             raise InputError(f"eps_mode {self.eps_mode!r} is unknown; use one of {', '.join(EPS_MODES)}")
         if self.amsgrad not in AMSGRAD_MODES:
@@ -74,11 +93,18 @@ class OptimizerSpec:
     @classmethod
     def from_text(cls, alpha: str, beta: str, theta: str, params: dict | None = None, **kw):
         """Build a spec from schedule texts sharing one set of named parameters."""
+        if params is not None and not isinstance(params, dict):
+            raise InputError(f"params must be a dict name -> value, got {type(params).__name__}")
         params = dict(params or {})
 
         def sched(text, role):
             if isinstance(text, Schedule):
                 return text
+            if isinstance(text, (int, float)) and not isinstance(text, bool):
+                text = repr(text)
+            if not isinstance(text, str):
+                raise InputError(f"{role} must be schedule text such as '0.5/sqrt(t)' or a "
+                                 f"Schedule, got {type(text).__name__}")
             used = {k: v for k, v in params.items() if _mentions(text, k)}
             try:
                 return Schedule.parse(text, **used)
@@ -193,6 +219,9 @@ NAMED = {
 
 def named(name: str, **hyper) -> OptimizerSpec:
     """A named optimizer as a spec; ``hyper`` takes lr, beta1, beta2, eps, lr_decay as it applies."""
+    if not isinstance(name, str):
+        raise InputError(f"the optimizer name must be text, got {type(name).__name__}; known: "
+                         f"{', '.join(sorted(NAMED))}")
     key = name.lower().replace("-", "").replace("_", "")
     if key not in NAMED:
         import difflib

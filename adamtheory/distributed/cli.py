@@ -6,9 +6,16 @@
 from __future__ import annotations
 
 import itertools
-import json
+import math
 
 from ..errors import InputError
+from ..limits import dumps, require_memory
+
+#: Largest integer setting accepted (k, levels, workers, d: the simulator's int32 loops).
+MAX_INT = 2**31 - 1
+#: Bytes per coordinate per worker per run held by the simulator (iterate, moments, error
+#: feedback, messages, sampled gradients), with margin.
+STATE_BYTES = 16 * 8
 
 EPILOG = """examples:
   adamtheory distributed --problem nonconvex-separable --workers 1,4,16 --steps 20000
@@ -39,14 +46,18 @@ def _values(name: str, kind, text: str) -> list:
                 raise InputError(f"--{name.replace('_', '-')} {part!r}: give true or false")
             out.append(part.lower() in ("true", "1", "yes"))
         else:
+            flag = f"--{name.replace('_', '-')} {part[:30]!r}"
             try:
                 v = float(part)
             except ValueError:
-                raise InputError(f"--{name.replace('_', '-')} {part!r}: give a number or "
-                                 "comma-separated numbers") from None
+                raise InputError(f"{flag}: give a number or comma-separated numbers") from None
+            if not math.isfinite(v):
+                raise InputError(f"{flag}: give a finite number")
             if kind == "int":
                 if v != int(v):
-                    raise InputError(f"--{name.replace('_', '-')} {part!r}: give an integer")
+                    raise InputError(f"{flag}: give an integer")
+                if abs(v) > MAX_INT:
+                    raise InputError(f"{flag}: give an integer of at most {MAX_INT}")
                 v = int(v)
             out.append(v)
     return out
@@ -75,6 +86,10 @@ def cmd_distributed(args) -> int:
         except ValueError as exc:
             raise InputError(str(exc)) from None
     seeds = np.arange(args.seeds)
+    need = sum(STATE_BYTES * (c["workers"] + 2) * c["d"] + 64 * 8 * c["d"] for c in combos) \
+        * args.seeds
+    require_memory(need, f"{len(combos)} configurations x {args.seeds} seeds",
+                   "reduce --workers, --d or --seeds")
     st = {k: np.array([c[k] for c in combos for _ in seeds]) for k in PARAMS}
     ck = np.unique(np.r_[np.round(np.geomspace(1, args.steps, 20)).astype(np.int64),
                          args.steps])
@@ -95,7 +110,7 @@ def cmd_distributed(args) -> int:
             "iters_to_target": [None if not np.isfinite(v) else int(v) for v in it],
             "reached": int(np.isfinite(it).sum())})
     if args.json:
-        print(json.dumps({"steps": args.steps, "seeds": int(ns), "target_measure":
+        print(dumps({"steps": args.steps, "seeds": int(ns), "target_measure":
                           FINALS["iters_to_target"], "fixed": {k: v[0] for k, v in lists.items()
                                                                if len(v) == 1},
                           "runs": rows}, indent=2))
@@ -119,8 +134,9 @@ def cmd_compressors(args) -> int:
 
     if not 1 <= args.dim <= 10**9:
         raise InputError(f"--dim must be between 1 and 10^9, got {args.dim}")
-    if args.k < 1 or args.levels < 1:
-        raise InputError("--k and --levels must be >= 1")
+    if not (1 <= args.k <= MAX_INT and 1 <= args.levels <= 2**20):
+        raise InputError(f"--k must be in [1, {MAX_INT}] and --levels in [1, 2^20], got "
+                         f"{args.k} and {args.levels}")
     rows = []
     for n in NAMES:
         q = get(n, k=args.k, s=args.levels)
@@ -128,7 +144,7 @@ def cmd_compressors(args) -> int:
                      "unbiased": q.unbiased, "bits_per_message": q.bits(args.dim),
                      "bits_per_coordinate": q.bits(args.dim) / args.dim})
     if args.json:
-        print(json.dumps({"dim": args.dim, "k": args.k, "levels": args.levels,
+        print(dumps({"dim": args.dim, "k": args.k, "levels": args.levels,
                           "compressors": rows}, indent=2))
         return 0
     print(f"compressors for d = {args.dim} (k = {args.k}, levels = {args.levels}); "

@@ -7,12 +7,15 @@ Wired into :mod:`adamtheory.cli` by :func:`add_federated_parser`. A thin layer o
 from __future__ import annotations
 
 import argparse
-import json
 import math
 
 import numpy as np
 
 from ..errors import InputError
+from ..limits import dumps, require_memory
+
+#: Largest value of an integer flag (M, S, K, batch, dim, n_local).
+MAX_INT = 2**31 - 1
 
 EPILOG = """examples:
   adamtheory federated --problem digits --alpha 0.1 --rounds 100
@@ -61,7 +64,28 @@ def add_federated_parser(subparsers, formatter_class=argparse.RawDescriptionHelp
 
 
 def _num(v):
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+    """A number for the output: None when missing or not finite (a diverged run)."""
+    return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else v
+
+
+def _fmt(v, spec: str) -> str:
+    """``v`` formatted with ``spec``, or 'diverged' when it is None (not finite)."""
+    return "diverged" if v is None else format(v, spec)
+
+
+def _memory_bytes(c: dict, rounds: int, n_seeds: int) -> float:
+    """Bytes a configuration holds (data of every client and per-client states), per seed."""
+    from .simulator import PARAMS
+
+    g = {k: (c.get(k) if c.get(k) is not None else PARAMS[k][1]) for k in ("M", "dim", "n_local")}
+    if c.get("problem", "digits") == "digits":
+        data = 1797 * 65 * 8
+        dim = 650
+    else:
+        dim = int(g["dim"])
+        data = int(g["M"]) * int(g["n_local"]) * (dim + 1) * 8
+    states = 12 * (int(g["M"]) + 4) * dim * 8
+    return n_seeds * (data + states) + 64 * rounds
 
 
 def cmd_federated(args) -> int:
@@ -74,8 +98,17 @@ def cmd_federated(args) -> int:
     if bad or not algs:
         raise InputError(f"--algorithms: unknown {bad or 'empty list'}; choose from "
                          f"{','.join(ALGORITHMS)}")
-    if args.rounds < 1 or args.seeds < 1:
-        raise InputError("--rounds and --seeds must be >= 1")
+    if not (1 <= args.rounds <= 10**7 and 1 <= args.seeds <= 1000):
+        raise InputError(f"--rounds must be in [1, 10^7] and --seeds in [1, 1000], got "
+                         f"{args.rounds} and {args.seeds}")
+    for k in INT_FLAGS:
+        v = getattr(args, k)
+        if v is not None and not -MAX_INT <= v <= MAX_INT:
+            raise InputError(f"--{k.replace('_', '-')} {v}: give an integer of at most {MAX_INT}")
+    for k in FLOAT_FLAGS:
+        v = getattr(args, k)
+        if v is not None and not math.isfinite(v):
+            raise InputError(f"--{k.replace('_', '-')} {v}: give a finite number")
     common = {k: getattr(args, k) for k in INT_FLAGS + FLOAT_FLAGS
               if getattr(args, k) is not None}
     common["problem"] = args.problem
@@ -88,6 +121,9 @@ def cmd_federated(args) -> int:
             c["lr_local"], c["lr_global"] = TUNED[args.problem][a]
         cfgs.append(c)
     seeds = np.arange(args.seeds)
+    require_memory(len(cfgs) * _memory_bytes(common, args.rounds, args.seeds),
+                   f"{len(cfgs)} algorithms x {args.seeds} seeds at this size",
+                   "reduce --dim, --M, --n-local or --seeds")
     out = run_many(cfgs, args.rounds, seeds=seeds, checkpoints=[args.rounds])
     ns = seeds.size
     rows = []
@@ -96,15 +132,15 @@ def cmd_federated(args) -> int:
         rt = out["rounds_to_target"][sl]
         rows.append({
             "algorithm": c["algorithm"],
-            "final_loss": float(np.mean(out["loss"][sl, -1])),
+            "final_loss": _num(float(np.mean(out["loss"][sl, -1]))),
             "final_gap": _num(float(np.mean(out["gap"][sl, -1]))),
             "accuracy": _num(float(np.mean(out["accuracy"][sl, -1]))),
-            "mean_drift": float(np.mean(out["mean_drift"][sl])),
+            "mean_drift": _num(float(np.mean(out["mean_drift"][sl]))),
             "rounds_to_target": _num(float(np.mean(rt))) if np.all(np.isfinite(rt)) else None,
             "reached": int(np.isfinite(rt).sum()),
         })
     if args.json:
-        print(json.dumps({"settings": {**common, "rounds": args.rounds, "seeds": int(ns),
+        print(dumps({"settings": {**common, "rounds": args.rounds, "seeds": int(ns),
                                        "tuned": bool(args.tuned)}, "results": rows}, indent=2))
         return 0
     err = "final gap" if args.problem == "lsq" else "accuracy"
@@ -114,6 +150,6 @@ def cmd_federated(args) -> int:
         e = r["final_gap"] if args.problem == "lsq" else r["accuracy"]
         rt = (f"{r['rounds_to_target']:.1f}" if r["rounds_to_target"] is not None
               else f"not reached ({r['reached']}/{ns})")
-        print(f"{r['algorithm']:<11} {r['final_loss']:>11.4g} {e:>10.4g} "
-              f"{r['mean_drift']:>11.4g} {rt:>17}")
+        print(f"{r['algorithm']:<11} {_fmt(r['final_loss'], '>11.4g'):>11} {_fmt(e, '>10.4g'):>10} "
+              f"{_fmt(r['mean_drift'], '>11.4g'):>11} {rt:>17}")
     return 0

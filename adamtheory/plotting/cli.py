@@ -117,12 +117,47 @@ def _need_kind(parser):
     return run
 
 
+def _check_title(title) -> None:
+    """Refuse (one line) a --title that matplotlib cannot draw (bad mathtext such as ``$x^$``),
+    before any work: the error would otherwise come from deep inside the drawing."""
+    if title is None:
+        return
+    if len(title) > 300 or "\x00" in title:
+        raise InputError("--title: give at most 300 characters of text")
+    if "$" not in title:
+        return
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    FigureCanvasAgg(fig)
+    fig.suptitle(title)
+    try:
+        fig.canvas.draw()
+    except (ValueError, RuntimeError, KeyError, IndexError) as exc:
+        why = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), "")
+        raise InputError(f"--title {title[:60]!r} is not valid mathtext"
+                         + (f" ({why[:80]})" if why else "")
+                         + "; write a literal dollar sign as \\$") from None
+
+
+def _check_output(args):
+    """The -o file as a Path, checked before any work (suffix, writable place; see limits)."""
+    from ..limits import check_output_file
+    from ._basic import output_path
+
+    check_output_file(args.out, "output file (-o)")
+    _check_title(getattr(args, "title", None))
+    return output_path(args.out)
+
+
 def cmd_plot_phase(args) -> int:
     from ..sweep import open_results
     from .phase import parse_slices, phase_diagram
 
-    if args.workers < 1:
-        raise InputError("--workers must be at least 1")
+    if not 1 <= args.workers <= 1024:
+        raise InputError("--workers must be between 1 and 1024")
+    _check_output(args)
     ds = open_results(args.results)
     res = phase_diagram(ds, args.x, args.y, args.out, metric=args.metric,
                         slices=parse_slices(args.slice), facet=args.facet, overlay=args.overlay,
@@ -140,6 +175,7 @@ def cmd_plot_trajectories(args) -> int:
     from .phase import parse_slices
     from .traces import trajectory_plot
 
+    _check_output(args)
     ds = open_results(args.results)
     path = trajectory_plot(ds, args.along, args.out, slices=parse_slices(args.slice),
                            panels=tuple(args.panel) if args.panel else None, title=args.title)
@@ -148,20 +184,18 @@ def cmd_plot_trajectories(args) -> int:
 
 
 def cmd_plot_rates(args) -> int:
-    import json
-
+    from ..limits import dumps
     from ..sweep import open_results
-    from ._basic import output_path
     from .phase import parse_slices
     from .rates import RATE_NOTE, rate_plot, rate_series
 
-    path = output_path(args.out)
+    path = _check_output(args)
     ds = open_results(args.results)
     series, rows = rate_series(ds, parse_slices(args.slice))
     rate_plot(series, path, title=args.title or ds.attrs.get("title") or "measured rates",
               note=RATE_NOTE.format(n=ds.sizes["seed"]))
     if args.json:
-        print(json.dumps(rows, indent=1))
+        print(dumps(rows, indent=1))
     else:
         for r in rows:
             keys = list(r)[:list(r).index("fit_last_decade")]  # the cell's axis values
