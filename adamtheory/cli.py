@@ -38,9 +38,9 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see '{self.prog} --help')")
 
 
-def _parse_param(text: str) -> tuple[str, str]:
+def _parse_param(text: str, flag: str = "--param") -> tuple[str, str]:
     if "=" not in text:
-        raise InputError(f"--param {text!r}: write NAME=VALUE, e.g. --param s=0.5")
+        raise InputError(f"{flag} {text[:40]!r}: write NAME=VALUE, e.g. {flag} s=0.5")
     name, value = text.split("=", 1)
     return name.strip(), value.strip()
 
@@ -112,15 +112,28 @@ def _print_verdict(v) -> None:
     print(f"\n  verdict: {verdict}")
 
 
+#: Peak bytes per step of ``check --numeric-range N`` (float tables of the three schedules and
+#: the numeric certificates; measured about 80 B/step) and of ``run --steps T`` (schedule tables,
+#: validated and stacked for the engine; measured about 25 B/step), with margin.
+CHECK_BYTES_PER_STEP = 120
+RUN_BYTES_PER_STEP = 64
+
+
 def cmd_check(args) -> int:
     from .conditions import check
+    from .limits import check_int, require_memory
 
+    args.numeric_range = check_int(args.numeric_range, "--numeric-range", 1000, 10**12)
     spec = _spec_from_args(args)
+    require_memory(CHECK_BYTES_PER_STEP * args.numeric_range, f"--numeric-range {args.numeric_range}",
+                   "give a smaller range (the default is 10^6)")
     verdict = check(spec, numeric_range=args.numeric_range, symbolic=not args.numeric_only)
     if args.json:
         d = verdict.to_dict()
         out = {**d.pop("conditions"), **d}
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        from .limits import dumps
+
+        print(dumps(out, indent=2, ensure_ascii=False))
     else:
         _print_verdict(verdict)
     return 0
@@ -129,41 +142,56 @@ def cmd_check(args) -> int:
 def _problem_from_args(args):
     import counterexamples
 
+    import math
+
     params = {}
     for text in args.problem_param or []:
-        name, value = _parse_param(text)
+        name, value = _parse_param(text, "--problem-param")
         try:
             params[name] = int(value) if value.lstrip("-").isdigit() else float(value)
         except ValueError:
-            raise InputError(f"--problem-param {text!r}: {value!r} is not a number") from None
+            raise InputError(f"--problem-param {text[:40]!r}: {value[:30]!r} is not a number") from None
+        v = params[name]
+        if isinstance(v, float) and not math.isfinite(v) or isinstance(v, int) and abs(v) > 2**53:
+            raise InputError(f"--problem-param {name}: {value[:30]!r} is not a finite number "
+                             "of moderate size (|value| <= 2^53)")
     return counterexamples.get(args.problem, **params)
 
 
 def _floats(text: str, what: str):
+    import math
+
     try:
-        return [float(v) for v in text.split(",")]
+        out = [float(v) for v in text.split(",")]
     except ValueError:
-        raise InputError(f"{what} {text!r}: give a number or comma-separated numbers") from None
+        raise InputError(f"{what} {text[:40]!r}: give a number or comma-separated numbers") from None
+    if not all(math.isfinite(v) for v in out):
+        raise InputError(f"{what} {text[:40]!r}: every value must be a finite number")
+    return out
 
 
 def cmd_run(args) -> int:
     from .conditions import validate
     from .simulate import simulate
 
-    if args.steps < 1 or args.steps > 10**9:
-        raise InputError(f"--steps must be between 1 and 10^9, got {args.steps}")
+    from .limits import check_int, dumps, require_memory
+
+    steps = check_int(args.steps, "--steps", 1, 10**9)
+    seed = check_int(args.seed, "--seed", 0, 2**63 - 1)
     spec = _spec_from_args(args)
+    x0 = _floats(args.x0, "--x0") if args.x0 is not None else None
+    require_memory(RUN_BYTES_PER_STEP * steps, f"--steps {steps}", "give fewer steps")
     problem = _problem_from_args(args)
-    x0 = None
-    if args.x0 is not None:
-        x0 = _floats(args.x0, "--x0")
-        if len(x0) not in (1, problem.dim):
-            raise InputError(f"--x0 has {len(x0)} values; {problem.name} has dimension {problem.dim}")
-    validate(spec, args.steps)
-    result = simulate(spec, problem, steps=args.steps, seed=args.seed, x0=x0)
+    if x0 is not None and len(x0) not in (1, problem.dim):
+        raise InputError(f"--x0 has {len(x0)} values; {problem.name} has dimension {problem.dim}")
+    notes = []
+    validate(spec, steps, notes=notes)
+    result = simulate(spec, problem, steps=steps, seed=seed, x0=x0)
     summary = result.summary()
     if args.json:
-        print(json.dumps(summary, indent=2, default=_json_default))
+        if notes:
+            summary["notes"] = notes
+        print(dumps(summary, indent=2, default=_json_default))
     else:
         print(f"{problem.name}: {problem.title}")
         print(f"  α_t = {spec.alpha.describe()}   β_t = {spec.beta.describe()}   θ_t = {spec.theta.describe()}"
@@ -173,6 +201,8 @@ def cmd_run(args) -> int:
             print(f"  {key:<14} {_short_value(value)}")
         print("  final metrics  " + "  ".join(
             f"{k}={_short_value(v) if v is not None else '-'}" for k, v in final.items()))
+        for note in notes:
+            print(f"  note: {note}")
     return 0
 
 
@@ -222,8 +252,10 @@ def cmd_problems(args) -> int:
 
 def cmd_demo(args) -> int:
     from .demo import run_demo
+    from .limits import check_int, check_output_dir
 
-    run_demo(args.out, quick=args.quick, workers=args.workers)
+    workers = check_int(args.workers, "--workers", 1, 1024)
+    run_demo(check_output_dir(args.out), quick=args.quick, workers=workers)
     return 0
 
 
@@ -338,16 +370,51 @@ def _user_errors() -> tuple:
     return (InputError, ProblemError)
 
 
+def _one_line(text: str, limit: int = 400) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _os_error(exc: OSError) -> str:
+    """One line for an OSError (a path that cannot be read or written)."""
+    where = f" {str(exc.filename)[:120]!r}" if exc.filename is not None else ""
+    return f"cannot access{where}: {exc.strerror or type(exc).__name__}"
+
+
 def main(argv=None) -> int:
+    """Run the CLI; user errors print one line to stderr and return 2.
+
+    numpy's floating-point RuntimeWarnings (overflow in a diverging run, 0/0 in a metric) are
+    not printed: the results report non-finite values themselves (labels, ``null`` in JSON).
+    An OSError (an output path that cannot be written, a file that cannot be read) and a
+    MemoryError are the user's environment, not a bug: one line, status 2.
+    """
+    import warnings
+
+    import numpy as np
+
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        if not getattr(args, "command", None):
-            parser.print_help()
-            return 2
-        return args.func(args)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            args = parser.parse_args(argv)
+            if not getattr(args, "command", None):
+                parser.print_help()
+                return 2
+            return args.func(args)
     except _user_errors() as exc:
-        print(f"adamtheory: error: {exc}", file=sys.stderr)
+        print(f"adamtheory: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"adamtheory: error: {_one_line(_os_error(exc))}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("adamtheory: error: out of memory; make the request smaller (fewer steps, a "
+              "smaller dimension or grid)", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("adamtheory: error: the input is nested too deeply to be processed; simplify it",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("adamtheory: interrupted", file=sys.stderr)
@@ -355,7 +422,7 @@ def main(argv=None) -> int:
     except Exception as exc:  # last resort: one line, not a traceback
         if os.environ.get("ADAMTHEORY_DEBUG"):
             raise
-        print(f"adamtheory: internal error: {type(exc).__name__}: {exc} "
+        print(f"adamtheory: internal error: {type(exc).__name__}: {_one_line(exc, 300)} "
               "(set ADAMTHEORY_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
 

@@ -177,15 +177,35 @@ def _interval(a=1):
 
 # ----------------------------------------------------------------------------- validation
 def _exact_at(expr: sp.Expr, k: int) -> sp.Expr:
-    return sp.nsimplify(expr.subs(t, k)) if expr.has(sp.Float) else expr.subs(t, k)
+    """Value at t = k: exact when cheap, else 50 digits (:func:`adamtheory.schedules.exact_at`;
+    never expands a huge exact power such as (1/2)**(10^29))."""
+    from .schedules import exact_at
+
+    return exact_at(expr, k)
 
 
-def validate(spec: OptimizerSpec, n: int = NUMERIC_RANGE) -> dict:
+def validate(spec: OptimizerSpec, n: int = NUMERIC_RANGE, notes: list | None = None) -> dict:
     """Check that the spec's schedules are valid on t = 1..n and return their float tables.
 
     Raises :class:`ScheduleError` with one line naming the schedule, the step and the fix when
     α_t ≤ 0, β_t or θ_t leave [0, 1), or any value is not finite (e.g. division by zero at t = 1).
+
+    Validity is decided on the exact values: a float64 value at the edge is rechecked with the
+    sign of α_t, β_t and 1 - θ_t at that step (exact when cheap, else 50 digits with an
+    arbitrary exponent, :func:`adamtheory.schedules.sign_at`). A schedule that is valid exactly
+    but rounds to the edge in float64 (θ_t = 1 - exp(-exp(t)) < 1 for every t, yet 1 - θ_4 =
+    1.8e-24 rounds θ_4 to 1.0) is accepted, and a note saying so is appended to ``notes``: the
+    float tables (simulations, numeric certificates) then hold the rounded value.
     """
+    from .errors import InputError
+    from .schedules import sign_at
+
+    if not isinstance(spec, OptimizerSpec):
+        raise InputError(f"validate() needs an OptimizerSpec, got {type(spec).__name__}; build one "
+                         "with OptimizerSpec.from_text(...) or adamtheory.named(...)")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(f"the number of steps must be an integer >= 1, got {n!r}")
+    n = int(n)
     tables = {}
     rules = {
         "alpha": ("α_t", lambda v: v > 0, "must be > 0"),
@@ -195,7 +215,7 @@ def validate(spec: OptimizerSpec, n: int = NUMERIC_RANGE) -> dict:
     for role, (sym, ok, need) in rules.items():
         sched: Schedule = getattr(spec, role)
         expr = sched.bound_expr
-        first = expr.subs(t, 1)
+        first = _exact_at(expr, 1)
         if first.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or (first.is_number and first.has(sp.I)):
             raise ScheduleError(
                 f"{role} = {sched}: not defined at t = 1 (division by zero?); steps start at t = 1"
@@ -207,17 +227,35 @@ def validate(spec: OptimizerSpec, n: int = NUMERIC_RANGE) -> dict:
             raise ScheduleError(f"{role} = {sched}: not finite at t = {k}; steps are t = 1, 2, ...")
         viol = ~ok(values)
         if viol.any():
-            # float rounding can push e.g. 1 - 1e-20/t to 1.0: confirm with exact values
+            # float rounding can push e.g. 1 - 1e-20/t to 1.0: decide with the exact signs of
+            # α_t (> 0), β_t, θ_t (>= 0) and 1 - β_t, 1 - θ_t (> 0)
+            rounded = []
             for k in (np.flatnonzero(viol)[:5] + 1):
-                v = _exact_at(expr, int(k))
-                exact_ok = bool(ok(np.array(float(v)))) if not v.is_Rational else (
-                    (v > 0) if role == "alpha" else (0 <= v < 1)
-                )
-                if v.is_number and not exact_ok:
+                k = int(k)
+                lo = sign_at(expr, k)
+                hi = 1 if role == "alpha" else sign_at(1 - expr, k)
+                exact_ok = (lo == 1) if role == "alpha" else (lo in (0, 1) and hi == 1)
+                if lo is None or hi is None:
                     raise ScheduleError(
-                        f"{role} = {sched}: {sym} = {_fmt(v)} at t = {int(k)}; {sym} {need} "
-                        f"for every step (checked on {_range_str(n)})"
+                        f"{role} = {sched}: {sym} = {values[k - 1]!r} in float64 at t = {k}, and "
+                        f"its exact value cannot be compared with the range; {sym} {need}"
                     )
+                if not exact_ok:
+                    raise ScheduleError(
+                        f"{role} = {sched}: {sym} = {_fmt(_exact_at(expr, k))} at t = {k}; "
+                        f"{sym} {need} for every step (checked on {_range_str(n)})"
+                    )
+                rounded.append(k)
+            if rounded and notes is not None:
+                k = rounded[0]
+                gap = expr if role == "alpha" else 1 - expr
+                what = f"1 - {sym[0]}_{k}" if role != "alpha" else f"{sym[0]}_{k}"
+                edge = "0.0" if role == "alpha" else "1.0"
+                notes.append(
+                    f"{role} = {sched}: exactly {sym} {need} (at t = {k}, {what} = "
+                    f"{_fmt(_exact_at(gap, k))}), but float64 rounds {sym} to {edge} there; "
+                    "simulations and numeric certificates use the rounded value"
+                )
         tables[role] = values
     return tables
 
