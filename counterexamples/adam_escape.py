@@ -22,20 +22,25 @@ Facts (derived; checked by the conformance suite and tests/test_escape.py):
   = G² (the supremum, approached as x → +∞), and |g| < C + μ = G_inf surely.
 
 So (A1)-(A4) hold on all of R (``theorem_applies`` is True): Generic Adam with a schedule that
-satisfies the sufficient condition (e.g. α_t = α/√t, θ_t = 1 - c/t) converges to x*.
+satisfies the sufficient condition (e.g. α_t = α/√t, θ_t = 1 - c/t) is covered by the theorem
+(the averaged E|F'(x_t)|^{4/3} tends to 0, and x* is the only stationary point); in the runs
+below it reaches x*.
 
 Behaviour it must show: for x ≫ 1 the sampled gradient is C + μ (rarely) or -(1 - μ) (mostly).
-Adam with a constant, short-memory θ (here θ = 1/(1 + C²), Reddi Thm 3's β2 scale, and β1 = 0)
-normalizes each gradient by a v_t that forgets the rare large one within a few steps: the frequent
-steps are sign-like, +α_t each, and the rare step cannot undo them. The iterate drifts to +∞ like
-Σ α_t while F(x_t) = (m + μ) x_t + o(1) rises, and no overflow threshold is ever crossed.
+Adam with a constant, short-memory θ (here θ = 1/(1 + C²), the β2 of Reddi et al.'s Theorem 1
+example, and β1 = 0) normalizes each gradient by a v_t that forgets the rare large one within a
+few steps: the frequent steps are sign-like, about +α_t each, and the rare one is about
+-α_t/√(1-θ) (≈ -1.05 α_t with the defaults), so for p < 1/2 the mean step is positive. The iterate drifts to +∞
+like a fixed fraction of Σ α_t (measured: about 0.2) while F(x_t) = (m + μ) x_t + o(1) rises,
+and no overflow threshold is ever crossed.
+
 Measured with the defaults (C = 3, p = 0.325, μ = 0.5: m = 0.3, x* = -0.75, f* = 0.4), x0 = 0,
-β1 = 0, θ = 1/(1 + C²) = 0.1, α_t = 0.1/√t, ε = 1e-8 (generic form, seeds 0-2): x_t ≈ 1.4-2.0 at
-t = 10^3, 4.3-5.1 at 10^4, 12.1-12.7 at 10^5, with F(x_t) - f* ≈ 0.9-1.3, 3.1-3.7, 9.3-9.7; the
+β1 = 0, θ = 1/(1 + C²) = 0.1, α_t = 0.1/√t, ε = 1e-8 (generic form, seeds 0-2): x_t = 1.2-1.8 at
+t = 10^3, 3.8-4.7 at 10^4, 12.1-12.7 at 10^5, with F(x_t) - f* = 0.7-1.2, 2.7-3.4, 9.3-9.7; the
 engine's classifier labels these runs ``diverged`` (escape rule of adamtheory.engine.classify).
 With θ_t = 1 - 1/t instead the same runs end at x_T ∈ [-0.78, -0.73] after 10^5 steps. With
-β1 = 0.9 > √θ the constant-θ run does not escape (it settles near x = -0.55): as in Reddi's
-Theorem 3 the failure needs β1 < √β2.
+β1 = 0.9 > √θ the constant-θ run does not escape (it settles near x = -0.55, biased but bounded);
+Reddi's theorems are stated for β1 < √β2.
 
 Source: the linear stochastic counterexample of S. J. Reddi, S. Kale, S. Kumar, "On the
 Convergence of Adam and Beyond", ICLR 2018, Theorem 3 (mean slope small against a rare large

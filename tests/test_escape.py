@@ -204,3 +204,28 @@ def test_conformance_catches_plausible_wrong_constants(esc):
     G0 = math.sqrt(p * C * C + 1 - p)
     wrong_g = dataclasses.replace(esc, constants={**esc.constants, "G": G0})
     assert "second_moment_G" in check_problem(wrong_g, n_samples=20000).failed_names
+
+
+def test_documented_measurements_at_1e5_steps(esc):
+    """The numbers in the module docstring of counterexamples/adam_escape.py (10^5 steps of the
+    scalar path take a few seconds): x_t at 10^3, 10^4, 10^5 for constant θ, x_T for θ_t = 1 - 1/t
+    and for β1 = 0.9 > √θ."""
+    from adamtheory.engine.batch import default_checkpoints
+
+    T5 = 100_000
+    ck = np.union1d(default_checkpoints(T5), [1000, 10_000])
+    specs = [OptimizerSpec.from_text("0.1/sqrt(t)", "0", "1/(1 + 3**2)"),
+             OptimizerSpec.from_text("0.1/sqrt(t)", "0", "1 - 1/t"),
+             OptimizerSpec.from_text("0.1/sqrt(t)", "0.9", "1/(1 + 3**2)")]
+    g = simulate_grid(specs, esc, T5, seeds=np.arange(3), grad_metrics=False, checkpoints=ck)
+    b = g.batch
+    i = np.searchsorted(b.steps, [1000, 10_000, T5])
+    x = g.reshape(b.x[i])                                 # (3 checkpoints, 3 specs, 3 seeds)
+    f = g.reshape(b.fgap[i])
+    lo, hi = np.array([[1.2], [3.8], [12.1]]), np.array([[1.85], [4.75], [12.7]])
+    assert np.all((lo <= x[:, 0]) & (x[:, 0] <= hi)), x[:, 0]
+    assert np.all((f[:, 0] >= [[0.7], [2.7], [9.3]]) & (f[:, 0] <= [[1.2], [3.45], [9.75]]))
+    assert list(g.reshape(g.labels)[0]) == [DIVERGED] * 3
+    assert np.all((-0.78 <= x[-1, 1]) & (x[-1, 1] <= -0.73))
+    assert np.all((-0.6 <= x[-1, 2]) & (x[-1, 2] <= -0.5))        # β1 > √θ: no escape
+    assert DIVERGED not in g.reshape(g.labels)[2]

@@ -15,7 +15,8 @@ label              rule (first that applies)
                    r_t ≥ ``DIVERGE_GROWTH`` · r_s and f(x_t) > f(x_s) (so r and f rise over
                    each of the last K decades, not just from end to end), and the run ended
                    far: r_T ≥ ``DIVERGE_FAR`` · D (D as above; max(1, ||x0||) without x*).
-                   Needs checkpoints back to T/10^K. See :func:`escaping`
+                   Needs checkpoints back to T/10^K; on a box r ≤ D, so only unbounded
+                   domains can escape. See :func:`escaping`
 *with x**
 ``converged``      ||x_T - x*|| ≤ ``CONVERGED_TOL`` · D and the distance is not increasing:
                    ||x_T - x*|| ≤ ||x_{T/10} - x*|| + ``CONVERGED_SLACK`` · D
