@@ -6,11 +6,13 @@ stuck at a wrong point, diverged, undecided) or by a metric at the last checkpoi
 grid axis, the seed included, must be *sliced* (one value) or *faceted* (one panel per value):
 results are never averaged silently. An axis with a single value is sliced automatically.
 
-The theory overlay is not drawn by hand: each cell's :class:`~adamtheory.specs.OptimizerSpec` is
-rebuilt from the sweep file's ``[optimizer]`` table with the cell's axis values (the same
-:meth:`~adamtheory.sweep.optimizer.OptimizerDef.spec` the sweep used to run it) and decided by
-:func:`adamtheory.conditions.check`. Cells where the checker guarantees convergence (or where one
-named condition holds) are hatched and their region outlined. The figure states how many cells
+The theory overlay is not drawn by hand: when the sweep ran, each cell's
+:class:`~adamtheory.specs.OptimizerSpec` (the one the sweep ran) was decided by
+:func:`adamtheory.conditions.check` and the verdict stored with the results (see
+:mod:`adamtheory.sweep.theory`); the overlay reads ``converges`` (true / false / null) or one
+condition's ``status`` from there, as data. Nothing named in the results is imported or run.
+Cells where the checker guarantees convergence (or where one named condition holds) are
+hatched and their region outlined. The figure states how many cells
 the theory guarantees but the run labels stuck or diverged (the *mismatch* count).
 """
 
@@ -131,15 +133,12 @@ def select_cells(ds, x: str, y: str, slices: dict | None = None, facet: str | No
 
 
 # ---------------------------------------------------------------------- theory on the cells
-def sweep_of(ds):
-    """The :class:`~adamtheory.sweep.config.Sweep` that produced ``ds`` (from its attributes)."""
-    from ..sweep.config import loads
+def stored_theory(ds):
+    """The checker's verdicts stored with the results ``ds`` (read as data, never recomputed
+    from the stored sweep file), a :class:`adamtheory.sweep.theory.StoredTheory`."""
+    from ..sweep.theory import StoredTheory
 
-    text = ds.attrs.get("sweep_toml")
-    if not text:
-        raise InputError("the results carry no sweep file (attribute sweep_toml); "
-                         "the theory overlay needs it")
-    return loads(text, source=ds.attrs.get("sweep_file", "<results>"))
+    return StoredTheory(ds)
 
 
 def _spec_names(opt) -> set:
@@ -147,17 +146,32 @@ def _spec_names(opt) -> set:
     return names | {"eps", "eps_root"}
 
 
-def theory_cells(sweep, cells, condition: str = "theory", workers: int = 1,
+def _mask(verdicts, condition: str) -> np.ndarray:
+    if condition == "theory":
+        return np.array([v.converges is True for v in verdicts], dtype=bool)
+    out = []
+    for v in verdicts:
+        if condition not in v.conditions:
+            raise InputError(f"--overlay {condition}: the verdicts have no condition "
+                             f"{condition} (they have: {', '.join(v.conditions)})")
+        out.append(v.conditions[condition].status == "holds")
+    return np.array(out, dtype=bool)
+
+
+def theory_cells(source, cells, condition: str = "theory", workers: int = 1,
                  numeric_range: int = 10**5):
     """The checker's verdict on each cell.
 
     Parameters
     ----------
-    sweep : Sweep
+    source : StoredTheory, xarray.Dataset or Sweep
+        Results (their stored verdicts are read, nothing is recomputed), or a
+        :class:`~adamtheory.sweep.config.Sweep` loaded by the caller from a sweep file it
+        trusts (the cells' specs are then built and checked now).
     cells : list of dict
-        Axis values of each cell (names of ``sweep``'s grid axes; others are ignored).
+        Axis values of each cell (names of the grid axes; others are ignored).
     condition : str
-        ``"theory"``: the checker guarantees convergence (``Verdict.converges is True``); or one
+        ``"theory"``: the checker guarantees convergence (``converges`` is true); or one
         of SC1-SC4, ``convergence``: that condition ``holds``.
 
     Returns
@@ -165,9 +179,19 @@ def theory_cells(sweep, cells, condition: str = "theory", workers: int = 1,
     (mask, verdicts) : bool array (one per cell) and the list of verdicts (one per cell).
     """
     from ..conditions import check_many
+    from ..sweep.theory import StoredTheory
 
     if condition not in OVERLAYS:
         raise InputError(f"--overlay {condition}: use one of {', '.join(OVERLAYS)}")
+    if not hasattr(source, "optimizer"):
+        theory = source if isinstance(source, StoredTheory) else StoredTheory(source)
+        out = theory.verdicts(cells)
+        if any(v is None for v in out):
+            raise InputError("--overlay: the sweep's optimizer uses a running max of v "
+                             "(AMSGrad); it is outside the Generic Adam family, the checker "
+                             "makes no claim")
+        return _mask(out, condition), out
+    sweep = source
     opt = sweep.optimizer
     names = _spec_names(opt)
     cache = _CACHE.setdefault((sweep.fingerprint, numeric_range), {})
@@ -186,11 +210,7 @@ def theory_cells(sweep, cells, condition: str = "theory", workers: int = 1,
     cache.update(zip(todo, check_many([unique[k] for k in todo], numeric_range=numeric_range,
                                       workers=workers)))
     out = [cache[k] for k in keys]
-    if condition == "theory":
-        mask = np.array([v.converges is True for v in out], dtype=bool)
-    else:
-        mask = np.array([v.conditions[condition].status == "holds" for v in out], dtype=bool)
-    return mask, out
+    return _mask(out, condition), out
 
 
 # ---------------------------------------------------------------------- axes of the picture
@@ -370,7 +390,8 @@ def phase_diagram(ds, x: str, y: str, path, *, metric: str | None = None,
 
     mask = None
     if overlay:
-        sweep = sweep_of(ds)
+        if overlay not in OVERLAYS:
+            raise InputError(f"--overlay {overlay}: use one of {', '.join(OVERLAYS)}")
         cells = []
         for f in fvals:
             for yv in ds[y].values:
@@ -380,10 +401,9 @@ def phase_diagram(ds, x: str, y: str, path, *, metric: str | None = None,
                         c[facet] = f
                     cells.append(c)
         if verdicts is None:
-            flat, verdicts = theory_cells(sweep, cells, overlay, workers=workers)
+            flat, verdicts = theory_cells(stored_theory(ds), cells, overlay, workers=workers)
         else:
-            flat = np.array([v.converges is True if overlay == "theory"
-                             else v.conditions[overlay].status == "holds" for v in verdicts])
+            flat = _mask(verdicts, overlay)
         mask = flat.reshape(nf, ny, nx)
 
     counts = {k: int((labels == k).sum()) for k in LABEL_COLORS if (labels == k).any()}
@@ -414,19 +434,12 @@ def phase_diagram(ds, x: str, y: str, path, *, metric: str | None = None,
 
 
 def _subtitle(ds, res) -> str:
-    bits = [str(ds.attrs.get("problem", "") or _problem_name(ds))]
+    bits = [str(ds.attrs.get("problem", ""))]
     if "step" in ds.coords:
         bits.append(f"$T = {int(ds['step'].values[-1])}$ steps")
     for k, v in res.fixed.items():
         bits.append(f"${symbol(k)} = {_fmt(v)}$")
     return ", ".join(b for b in bits if b)
-
-
-def _problem_name(ds) -> str:
-    try:
-        return sweep_of(ds).problem_name
-    except InputError:
-        return ""
 
 
 def _render(ds, res, xa, ya, metric, curves, title, lines, dpi):

@@ -91,7 +91,7 @@ def rate_series(ds, slices: dict | None = None, max_series: int = len(PALETTE)):
     import itertools
 
     from ..errors import InputError
-    from .phase import _fmt, _match, _spec_names, sweep_of, symbol, theory_cells
+    from .phase import _fmt, _match, stored_theory, symbol, theory_cells
 
     if "grad43" not in ds or not np.isfinite(ds["grad43"].values).any():
         raise InputError("the results have no grad43 metric (run the sweep with grad_metrics = "
@@ -109,14 +109,13 @@ def rate_series(ds, slices: dict | None = None, max_series: int = len(PALETTE)):
         raise InputError(f"{n} cells ({' x '.join(f'{d}: {ds.sizes[d]}' for d in free)}) do not "
                          f"fit one figure (at most {max_series}); add --slice AXIS=VALUE")
     sub = ds.sel(fixed)
-    sweep = sweep_of(ds)
-    names = _spec_names(sweep.optimizer)
+    theory = stored_theory(ds)  # the verdicts stored when the sweep ran, read as data
     T = ds["step"].values.astype(float)
     cells = []
     for combo in itertools.product(*[sub[d].values for d in free]):
         cells.append({**dict(zip(free, combo)), **fixed})
-    first = sweep.optimizer.spec({k: float(v) for k, v in cells[0].items() if k in names})
-    verdicts = theory_cells(sweep, cells)[1] if first.in_family else [None] * len(cells)
+    verdicts = (theory_cells(theory, cells)[1] if theory.in_family(cells[0])
+                else [None] * len(cells))
     series, rows = [], []
     for c, v in zip(cells, verdicts):
         g = sub["grad43"].sel({d: c[d] for d in free}).transpose("seed", "step").values

@@ -94,16 +94,25 @@ def trace_figure(rows: dict, path, title: str, legend_title: str | None = None,
     return Path(path)
 
 
-def verdict_texts(sweep, cells: list) -> list:
+def verdict_texts(source, cells: list) -> list:
     """The checker's verdict on each cell as legend text: ``guaranteed, O(...)``, ``no
-    guarantee``, ``undecided`` or ``outside the family`` (AMSGrad)."""
+    guarantee``, ``undecided`` or ``outside the family`` (AMSGrad).
+
+    ``source``: results (their stored verdicts, see :func:`.phase.stored_theory`) or a Sweep
+    the caller loaded from a file it trusts (see :func:`.phase.theory_cells`)."""
+    from ..sweep.theory import StoredTheory
     from .phase import _spec_names, theory_cells
 
-    names = _spec_names(sweep.optimizer)
-    first = sweep.optimizer.spec({k: float(v) for k, v in cells[0].items() if k in names})
-    if not first.in_family:
+    if hasattr(source, "optimizer"):
+        names = _spec_names(source.optimizer)
+        first = source.optimizer.spec({k: float(v) for k, v in cells[0].items() if k in names})
+        in_family = first.in_family
+    else:
+        source = source if isinstance(source, StoredTheory) else StoredTheory(source)
+        in_family = source.in_family(cells[0])
+    if not in_family:
         return ["outside the family"] * len(cells)
-    _, verdicts = theory_cells(sweep, cells)
+    _, verdicts = theory_cells(source, cells)
     return [f"guaranteed, {v.rate}" if v.converges else
             ("no guarantee" if v.converges is False else "undecided") for v in verdicts]
 
@@ -117,7 +126,9 @@ def trajectory_plot(ds, along: str, path, *, slices: dict | None = None, panels=
     entry carries the checker's verdict on its schedules. Returns the path written.
     """
     from ._basic import output_path
-    from .phase import _fmt, _match, sweep_of, symbol
+    from ..sweep.identity import as_float
+    from ..sweep.theory import problem_for
+    from .phase import _fmt, _match, stored_theory, symbol
 
     path = output_path(path)
     if "label" not in ds:
@@ -153,21 +164,22 @@ def trajectory_plot(ds, along: str, path, *, slices: dict | None = None, panels=
         if p not in ds or "step" not in ds[p].dims:
             raise InputError(f"--panel {p}: not a metric of these results (metrics: "
                              f"{', '.join(k for k in ds.data_vars if 'step' in ds[k].dims)})")
-    sweep = sweep_of(ds)
+    theory = stored_theory(ds)
     cells = [{**{k: val for k, val in fixed.items() if k != "seed"}, along: v}
              for v in sub[along].values]
     series = {}
-    for v, theory in zip(sub[along].values, verdict_texts(sweep, cells)):
+    for v, text in zip(sub[along].values, verdict_texts(theory, cells)):
         run = sub.sel({along: v})
         tr = {p: np.atleast_2d(run[p].transpose(..., "step").values) for p in panels}
-        tr["theory"] = theory
+        tr["theory"] = text
         series[f"${symbol(along)} = {_fmt(v)}$"] = tr
     dim = int(ds.attrs.get("dim", 0)) or (ds.sizes["coord"] if "coord" in ds.dims else 1)
-    problem = sweep.build_problem(0) if dim == 1 else None
-    x_star = (float(problem.x_star[0]) if problem is not None and problem.x_star is not None
+    # the problem's metadata as stored with the results: the problem is never built here
+    problem = problem_for(ds, {**fixed, along: sub[along].values[0]}) if dim == 1 else None
+    x_star = (as_float(problem["x_star"][0]) if problem is not None and problem.get("x_star")
               else None)
-    box = ((float(problem.lower[0]), float(problem.upper[0]))
-           if problem is not None and problem.bounded else None)
+    box = ((as_float(problem["lower"][0]), as_float(problem["upper"][0]))
+           if problem is not None and problem.get("bounded") else None)
     where = ", ".join(f"{k} = {_fmt(v)}" for k, v in fixed.items())
     ttl = title or (ds.attrs.get("title") or "trajectories") + (f" ({where})" if where else "")
     return trace_figure({"": {"steps": ds["step"].values, "series": series}}, path, ttl,

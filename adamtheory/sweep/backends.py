@@ -29,7 +29,7 @@ def run_chunk(sweep, plan, out: str, cid: int, threads: int | None = None) -> di
 
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     arrays, meta = sweep.compute_chunk(plan, cid)
-    return write_chunk(out, sweep.fingerprint, cid, arrays, meta)
+    return write_chunk(out, sweep.fingerprint, cid, arrays, meta, plan.box(cid))
 
 
 def _dask_worker_threads() -> int | None:
@@ -111,56 +111,84 @@ def local_cluster(n: int):
     return cluster
 
 
-def run_dask(sweep, plan, out, pending, on_done, address=None, local=None) -> dict:
-    """Run on the scheduler at ``address`` or on a new local cluster of ``local`` workers.
+class DaskConnection:
+    """A Dask client (and the local cluster it owns, if any); :meth:`close` stops both."""
 
-    Returns a description (scheduler address, workers, threads) for the dataset attributes.
+    def __init__(self, client, cluster, threads):
+        self.client, self.cluster, self.threads = client, cluster, threads
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+def connect_dask(address=None, local=None) -> DaskConnection:
+    """Connect to the scheduler at ``address`` or start a local cluster of ``local`` workers.
+
+    Called before the result store is created, so that a scheduler that cannot be reached
+    leaves nothing behind.
     """
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise InputError("Dask is not installed: pip install 'adamtheory[dask]' (or "
                          "'dask[distributed]') to use --scheduler or --dask-local") from None
-    cluster = None
-    try:
-        if local:
-            cluster = local_cluster(int(local))
-            client = Client(cluster)
-            threads = max(1, cpu_count() // int(local))
-        else:
-            try:
-                client = Client(address, timeout="20s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError(f"--scheduler {address}: cannot connect ({exc}); give the "
-                                 "address of a running dask scheduler, e.g. "
-                                 "tcp://SCHEDULER-HOST:8786") from None
-            threads = None
+    if local:
+        cluster = local_cluster(int(local))
         try:
-            info = {"scheduler": client.scheduler.address,
-                    "dask_workers": len(client.scheduler_info().get("workers", {})),
-                    "dask_threads": sum(client.nthreads().values())}
-            token = uuid.uuid4().hex[:8]
-            sw = client.scatter(sweep, broadcast=True)
-            futures = [client.submit(run_chunk, sw, plan, str(out), cid, threads,
-                                     key=f"adamtheory-chunk-{token}-{cid}") for cid in pending]
-            error = None
-            for f in as_completed(futures):
-                try:
-                    rec = f.result()
-                except BaseException as exc:  # noqa: BLE001
-                    if error is None:
-                        error = exc
-                        client.cancel([g for g in futures if not g.done()])
-                    continue
-                on_done(rec)
-            if error is not None:
-                raise error
-            return info
-        finally:
-            client.close()
-    finally:
-        if cluster is not None:
+            client = Client(cluster)
+        except BaseException:
             cluster.close()
+            raise
+        return DaskConnection(client, cluster, max(1, cpu_count() // int(local)))
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"--scheduler {address}: cannot connect ({exc}); give the "
+                         "address of a running dask scheduler, e.g. "
+                         "tcp://SCHEDULER-HOST:8786") from None
+    return DaskConnection(client, None, None)
+
+
+def run_dask(sweep, plan, out, pending, on_done, address=None, local=None,
+             conn: DaskConnection | None = None) -> dict:
+    """Run on ``conn`` (or a new connection to ``address`` / a local cluster of ``local``).
+
+    Returns a description (scheduler address, workers, threads) for the dataset attributes.
+    """
+    from distributed import as_completed
+
+    own = conn is None
+    if own:
+        conn = connect_dask(address, local)
+    client, threads = conn.client, conn.threads
+    try:
+        info = {"scheduler": client.scheduler.address,
+                "dask_workers": len(client.scheduler_info().get("workers", {})),
+                "dask_threads": sum(client.nthreads().values())}
+        token = uuid.uuid4().hex[:8]
+        sw = client.scatter(sweep, broadcast=True)
+        futures = [client.submit(run_chunk, sw, plan, str(out), cid, threads,
+                                 key=f"adamtheory-chunk-{token}-{cid}") for cid in pending]
+        error = None
+        for f in as_completed(futures):
+            try:
+                rec = f.result()
+            except BaseException as exc:  # noqa: BLE001
+                if error is None:
+                    error = exc
+                    client.cancel([g for g in futures if not g.done()])
+                continue
+            on_done(rec)
+        if error is not None:
+            raise error
+        return info
+    finally:
+        if own:
+            conn.close()
 
 
 def cores_for(workers: int, local: int | None) -> int:

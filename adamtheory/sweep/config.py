@@ -75,6 +75,8 @@ class Sweep(Grid):
     depends: dict = field(default_factory=dict)
     dim: int = 1
     problem_param_names: tuple = ()
+    problem_identity: dict = field(default_factory=dict)
+    problem_metas: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ grid
     def values_at(self, positions, idx) -> dict:
@@ -103,16 +105,31 @@ class Sweep(Grid):
         return params
 
     def build_problem(self, row: int):
+        """The problem of row ``row`` (imports a user's problem file: only when running a sweep,
+        never when reading its results). A user file whose bytes no longer match the
+        fingerprint is refused rather than mixed into the results."""
         import counterexamples
 
+        ident = self.problem_identity
+        if ident.get("kind") == "file":
+            from .identity import user_file_digest
+
+            if user_file_digest(self.problem_name) != ident.get("sha256"):
+                raise SweepFileError(f"[problem] {self.problem_name}: the file changed (or "
+                                     "vanished) after the sweep was started; its results would "
+                                     "mix two problems: run the sweep again into a new -o")
         return counterexamples.get(self.problem_name, **self.problem_params(row))
 
     # ------------------------------------------------------------------ identity
     def canonical(self) -> dict:
-        """Everything that determines the results, as JSON-ready data."""
+        """Everything that determines the results, as JSON-ready data: the package version,
+        the sweep file's sha256, the problem's identity *and content* (see :mod:`.identity`),
+        the optimizer, the grid and the run settings."""
         o = self.optimizer
         return {
             "version": __version__, "problem": self.problem_name,
+            "sweep_sha256": hashlib.sha256(self.text.encode()).hexdigest(),
+            "problem_identity": self.problem_identity,
             "problem_fixed": {k: repr(v) for k, v in sorted(self.problem_fixed.items())},
             "optimizer": {"form": o.form, "texts": o.texts, "name": o.name,
                           "fixed": {k: repr(v) for k, v in sorted(o.fixed.items())},
@@ -154,9 +171,13 @@ def load(path) -> Sweep:
     return loads(text, source=str(p))
 
 
-def loads(text: str, source: str = "<string>") -> Sweep:
+def loads(text: str, source: str = "<string>", problem_info: dict | None = None) -> Sweep:
     """Validate sweep-file ``text`` (TOML) and return a :class:`Sweep` (or, for a file with
-    ``simulator = "NAME"``, a :class:`.plugin.PluginSweep`)."""
+    ``simulator = "NAME"``, a :class:`.plugin.PluginSweep`).
+
+    ``problem_info`` (from a result store's ``store.json``: identity, parameter names,
+    dimension) replaces building the problem: a stored sweep is read back without importing
+    anything its file names."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -181,18 +202,34 @@ def loads(text: str, source: str = "<string>") -> Sweep:
                              "stop = 1.0, num = 8 }")
     axes = [parse_axis(name, spec) for name, spec in grid.items()]
     opt = parse_optimizer(raw["optimizer"], [a.name for a in axes])
-    pname, pfixed, problem, pnames = _problem(raw["problem"], [a.name for a in axes])
+    pname, pfixed, problem, pnames, ident = _problem(raw["problem"], [a.name for a in axes],
+                                                     problem_info)
     run = _run(raw.get("run", {}))
     sweep = Sweep(text=text, source=source, problem_name=pname, problem_fixed=pfixed,
-                  optimizer=opt, axes=axes, title=str(title), problem_param_names=pnames, **run)
+                  optimizer=opt, axes=axes, title=str(title), problem_param_names=pnames,
+                  problem_identity=ident, **run)
     _resolve_axes(sweep, opt, pnames)
-    _check_problems(sweep, problem)
+    if problem_info is not None:
+        sweep.dim = int(problem_info["dim"])
+        sweep._dims_vary = bool(problem_info.get("dims_vary", False))
+        sweep.problem_metas = list(problem_info.get("metas", []))
+    else:
+        _check_problems(sweep, problem)
     return sweep
 
 
-def _problem(raw, grid_names):
+def stored_problem_info(sweep) -> dict:
+    """What :func:`loads` needs instead of building the problem (stored in ``store.json``)."""
+    return {"identity": sweep.problem_identity, "param_names": list(sweep.problem_param_names),
+            "dim": int(sweep.dim), "dims_vary": bool(getattr(sweep, "_dims_vary", False)),
+            "metas": sweep.problem_metas}
+
+
+def _problem(raw, grid_names, info=None):
     import counterexamples
     from counterexamples.errors import ProblemError
+
+    from .identity import is_user_file, problem_identity, user_file_digest
 
     if "name" not in raw or not isinstance(raw["name"], str):
         raise SweepFileError("[problem]: missing name; e.g. name = \"reddi-sec5-online\" (see "
@@ -208,12 +245,18 @@ def _problem(raw, grid_names):
             raise SweepFileError(f"[problem] {k} has a fixed value here and is also a [grid] "
                                  "axis; remove one of them")
         fixed[k] = v
+    if info is not None:
+        return name, fixed, None, tuple(info["param_names"]), dict(info["identity"])
+    digest = user_file_digest(name) if is_user_file(name) else None  # before importing it
     try:
         problem = counterexamples.get(name, **fixed)
     except ProblemError as exc:
         raise SweepFileError(f"[problem]: {exc}") from None
+    if is_user_file(name) and user_file_digest(name) != digest:
+        raise SweepFileError(f"[problem] {name}: the file changed while it was loaded; "
+                             "run again")
     names = tuple(problem.meta.get("user_params", {})) or tuple(fixed)
-    return name, fixed, problem, names
+    return name, fixed, problem, names, problem_identity(name, problem, digest)
 
 
 def _run(raw) -> dict:
@@ -342,7 +385,10 @@ def _check_problems(sweep: Sweep, problem) -> None:
     """Build the problem for every combination of problem axes (cheap; catches bad values)."""
     from counterexamples.errors import ProblemError
 
+    from .identity import problem_meta
+
     dims = set()
+    metas = []
     n = sweep.n_rows("problem")
     if n > 4096:
         raise SweepFileError(f"[grid]: {n} combinations of problem parameters; at most 4096")
@@ -353,6 +399,7 @@ def _check_problems(sweep: Sweep, problem) -> None:
             at = ", ".join(f"{k} = {v:g}" for k, v in sweep.row_values("problem", row).items())
             raise SweepFileError(f"[grid] {at}: {exc}") from None
         dims.add(int(p.dim))
+        metas.append(problem_meta(p, sweep.problem_params(row)))
         if sweep.regret and p.x_star is None:
             raise SweepFileError(f"[run] regret = true needs the optimum x*, which {p.name} does "
                                  "not declare; use regret = \"auto\" or false")
@@ -362,4 +409,5 @@ def _check_problems(sweep: Sweep, problem) -> None:
                              f"{', '.join(map(str, sorted(dims)))}")
     sweep.dim = max(dims)
     sweep._dims_vary = len(dims) > 1
+    sweep.problem_metas = metas
 

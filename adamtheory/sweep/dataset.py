@@ -10,13 +10,24 @@ steps) and ``coord`` for the final iterate; coordinates hold the axis values. Va
 * ``x_final`` (``(..., seed, coord)``).
 
 Attributes hold the sweep file (``sweep_toml``), the package version, the fingerprint and the
-timings. Stored as zarr (format 2: its fixed-width strings have a stable specification, unlike
+canonical description it is the sha256 of (``canonical``), the timings and, for an engine sweep,
+what the plots need as data: the problem's metadata per problem-parameter row (``problems``) and
+the checker's verdict on every cell (``theory``, see :mod:`.theory`).
+
+Integrity: the root attribute ``checksums`` holds the sha256 of every array (its values read
+back chunk by chunk in the order of its chunk grid, C order inside a chunk) and of the
+consolidated metadata (everything but ``checksums`` itself); :func:`verify_store` (called by
+:func:`~.results.open_results` unless ``verify=False``) recomputes them and checks that the
+attributes agree with the fingerprint. A flipped byte, a deleted array chunk or an edited
+attribute is refused, never read as data. Stored as zarr (format 2: its fixed-width strings have a stable specification, unlike
 zarr 3's) with one zarr chunk per sweep chunk; :func:`open_results` or a plain
 ``xarray.open_zarr(OUT / "results.zarr")`` reads it, ``ds.to_dataframe()`` makes a pandas table.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import shutil
 from dataclasses import dataclass
@@ -111,23 +122,31 @@ def _encoding(sweep, plan) -> dict:
     return {k: {"chunks": ch + v.sizes} for k, v in sweep.variables().items()}
 
 
-def base_attrs(sweep) -> dict:
+def base_attrs(sweep, theory: dict | None = None) -> dict:
+    """The dataset's attributes (``theory``: the stored verdicts of :func:`.theory.compute`)."""
     from .. import __version__
 
-    return {"title": sweep.title, "sweep_toml": sweep.text, "sweep_file": sweep.source,
-            "fingerprint": sweep.fingerprint, "adamtheory_version": __version__,
-            **({"problem": sweep.problem_name, "optimizer": sweep.optimizer.describe()}
-               if hasattr(sweep, "optimizer") else {"simulator": sweep.simulator}),
-            "steps": sweep.steps, "n_configs": sweep.n_configs,
-            "canonical": json.dumps(sweep.canonical(), sort_keys=True)}
+    out = {"title": sweep.title, "sweep_toml": sweep.text, "sweep_file": sweep.source,
+           "fingerprint": sweep.fingerprint, "adamtheory_version": __version__,
+           **({"problem": sweep.problem_name, "optimizer": sweep.optimizer.describe()}
+              if hasattr(sweep, "optimizer") else {"simulator": sweep.simulator}),
+           "steps": sweep.steps, "n_configs": sweep.n_configs,
+           "canonical": json.dumps(sweep.canonical(), sort_keys=True)}
+    if hasattr(sweep, "problem_metas"):
+        out["problems"] = json.dumps(sweep.problem_metas, sort_keys=True, allow_nan=False)
+        out["dim"] = int(sweep.dim)
+    if theory is not None:
+        out["theory"] = json.dumps(theory, sort_keys=True, allow_nan=False)
+    return out
 
 
-def assemble(out, sweep, plan, attrs: dict) -> Path:
-    """Write ``OUT/results.zarr`` from the verified chunks (atomically: temp dir + rename)."""
+def assemble(out, sweep, plan, attrs: dict, theory: dict | None = None) -> Path:
+    """Write ``OUT/results.zarr`` from the verified chunks (atomically: temp dir + rename),
+    sealed with its checksums (:func:`seal`)."""
     out = Path(out)
     final, tmp = out / RESULTS, out / f".{RESULTS}.tmp"
     fp = sweep.fingerprint
-    attrs = {**base_attrs(sweep), **attrs, "chunk_shape": list(plan.chunk),
+    attrs = {**base_attrs(sweep, theory), **attrs, "chunk_shape": list(plan.chunk),
              "n_chunks": plan.n_chunks}
     try:
         if tmp.exists():
@@ -142,6 +161,7 @@ def assemble(out, sweep, plan, attrs: dict) -> Path:
                     arrs[k][plan.slices(cid)] = v
             _dataset(sweep, arrs, attrs).to_zarr(
                 tmp, mode="w", zarr_format=2, consolidated=True, encoding=_encoding(sweep, plan))
+        seal(tmp)
         if final.exists():
             old = out / f".{RESULTS}.old"
             if old.exists():
@@ -159,7 +179,7 @@ def assemble(out, sweep, plan, attrs: dict) -> Path:
 
 def _verified(out, cid, fp, plan) -> dict:
     try:
-        arrays, _ = read_chunk(out, cid, fp, plan.chunk_configs(cid))
+        arrays, _ = read_chunk(out, cid, fp, plan.chunk_configs(cid), plan.box(cid))
     except InvalidChunk as exc:
         raise StoreError(f"chunk {cid} in {str(out)!r} is invalid ({exc}); run the sweep again "
                          "with --resume to recompute it") from None
@@ -194,7 +214,8 @@ def partial_dataset(out, sweep, plan):
     done = 0
     for cid in range(plan.n_chunks):
         try:
-            arrays, _ = read_chunk(out, cid, sweep.fingerprint, plan.chunk_configs(cid))
+            arrays, _ = read_chunk(out, cid, sweep.fingerprint, plan.chunk_configs(cid),
+                                   plan.box(cid))
         except InvalidChunk:
             continue
         done += 1
@@ -202,3 +223,107 @@ def partial_dataset(out, sweep, plan):
             arrs[k][plan.slices(cid)] = v
     attrs = {**base_attrs(sweep), "partial": 1, "chunks_done": done, "n_chunks": plan.n_chunks}
     return _dataset(sweep, arrs, attrs)
+
+
+# ---------------------------------------------------------------------- integrity
+CHECKSUMS = "checksums"
+
+
+def _array_digest(arr) -> str:
+    """sha256 of a zarr array's values: dtype, shape, then chunk by chunk in the order of its
+    chunk grid (C order inside a chunk), each block's bytes in C order."""
+    h = hashlib.sha256(f"{arr.dtype.str}{tuple(arr.shape)}".encode())
+    shape, chunks = tuple(arr.shape), tuple(arr.chunks)
+    grid = [range(0, s, c) for s, c in zip(shape, chunks)]
+    for start in itertools.product(*grid):
+        sl = tuple(slice(a, min(a + c, s)) for a, c, s in zip(start, chunks, shape))
+        h.update(np.ascontiguousarray(arr[sl]).tobytes())
+    return h.hexdigest()
+
+
+def _metadata(z: Path) -> dict:
+    return json.loads((z / ".zmetadata").read_text())["metadata"]
+
+
+def _metadata_digest(meta: dict) -> str:
+    meta = json.loads(json.dumps(meta))  # a copy
+    meta.get(".zattrs", {}).pop(CHECKSUMS, None)
+    return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
+
+
+def _digests(z: Path) -> dict:
+    import zarr
+
+    g = zarr.open_group(str(z), mode="r", zarr_format=2, use_consolidated=False)
+    return {name: _array_digest(arr) for name, arr in sorted(g.arrays())}
+
+
+def seal(z) -> None:
+    """Add the ``checksums`` attribute to the zarr store ``z`` (and consolidate again)."""
+    import zarr
+
+    z = Path(z)
+    sums = {"algorithm": "sha256", "arrays": _digests(z),
+            "metadata": _metadata_digest(_metadata(z))}
+    g = zarr.open_group(str(z), mode="r+", zarr_format=2, use_consolidated=False)
+    g.attrs[CHECKSUMS] = json.dumps(sums, sort_keys=True)
+    zarr.consolidate_metadata(str(z), zarr_format=2)
+
+
+def verify_store(z, fingerprint: str | None = None) -> None:
+    """Check the results store ``z`` against its checksums and fingerprint (StoreError if not).
+
+    Checked: the consolidated metadata equals the metadata files it consolidates; its sha256
+    (without ``checksums``) is the stored one; every array's values hash to the stored digest
+    and no array is missing or extra; ``canonical`` hashes to ``fingerprint``, the sweep file
+    to the sha256 in ``canonical``; and the fingerprint is ``fingerprint`` (the store's) if
+    given. Reads every array once (``open_results(..., verify=False)`` skips this).
+    """
+    z = Path(z)
+    where = str(z)
+    fix = "the results were altered or damaged: run the sweep again (or open with verify=False)"
+
+    def refuse(what):
+        return StoreError(f"{where}: {what}; {fix}")
+
+    try:
+        meta = _metadata(z)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise refuse("unreadable consolidated metadata (.zmetadata)") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get(".zattrs"), dict):
+        raise refuse("unreadable consolidated metadata (.zmetadata)")
+    for key, value in meta.items():
+        try:
+            on_disk = json.loads((z / key).read_text())
+        except (OSError, ValueError):
+            raise refuse(f"metadata file {key} missing or unreadable") from None
+        if on_disk != value:
+            raise refuse(f"metadata file {key} differs from the consolidated metadata")
+    attrs = meta[".zattrs"]
+    try:
+        sums = json.loads(attrs[CHECKSUMS])
+    except (KeyError, TypeError, ValueError):
+        raise refuse("no checksums (attribute 'checksums')") from None
+    if _metadata_digest(meta) != sums.get("metadata"):
+        raise refuse("attributes or array metadata do not match their checksum")
+    canonical = attrs.get("canonical")
+    fp = attrs.get("fingerprint")
+    if not isinstance(canonical, str) or hashlib.sha256(
+            json.dumps(json.loads(canonical), sort_keys=True).encode()).hexdigest() != fp:
+        raise refuse("the attribute 'canonical' does not match the fingerprint")
+    want = json.loads(canonical).get("sweep_sha256")
+    if hashlib.sha256(str(attrs.get("sweep_toml", "")).encode()).hexdigest() != want:
+        raise refuse("the attribute 'sweep_toml' does not match the fingerprint")
+    if fingerprint is not None and fp != fingerprint:
+        raise refuse("the dataset's fingerprint is not the store's (store.json)")
+    try:
+        got = _digests(z)
+    except Exception as exc:  # noqa: BLE001 - an undecodable chunk is damage, not a bug
+        raise refuse(f"an array cannot be read ({type(exc).__name__})") from None
+    stored = sums.get("arrays") or {}
+    if set(got) != set(stored):
+        raise refuse("arrays missing or added")
+    bad = sorted(k for k in got if got[k] != stored[k])
+    if bad:
+        raise refuse(f"array {bad[0]!r} does not match its checksum (flipped bytes or a deleted "
+                     "chunk)")

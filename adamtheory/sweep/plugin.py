@@ -191,6 +191,7 @@ class PluginSweep(Grid):
             return float(v).hex() if isinstance(v, float) else v
 
         return {"version": __version__, "simulator": self.simulator,
+                "sweep_sha256": hashlib.sha256(self.text.encode()).hexdigest(),
                 "fixed": {k: enc(v) for k, v in sorted(self.fixed.items())},
                 "axes": [[a.name, [enc(v.item()) for v in a.values]] for a in self.axes],
                 "seeds": [int(s) for s in self.seeds], "steps": self.steps,

@@ -1,16 +1,19 @@
-"""Open the results of a sweep as an :class:`xarray.Dataset`."""
+"""Open the results of a sweep as an :class:`xarray.Dataset`.
+
+Opening results is reading data: nothing named in them (a problem file, a simulator) is imported
+or run, and the store is checked against its checksums first (see :func:`.dataset.verify_store`).
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from .dataset import RESULTS, partial_dataset
+from .dataset import RESULTS, partial_dataset, verify_store
 from .errors import StoreError
-from .store import read_store_meta
+from .store import differences, read_store_meta
 
 
-def open_results(path, partial: bool = False):
+def open_results(path, partial: bool = False, verify: bool = True):
     """The dataset of a finished sweep (``OUT`` or ``OUT/results.zarr``), lazily loaded.
 
     Parameters
@@ -18,8 +21,19 @@ def open_results(path, partial: bool = False):
     path : path
         The output directory given to ``adamtheory sweep -o`` or its ``results.zarr``.
     partial : bool
-        For an unfinished sweep, assemble the finished chunks in memory (the others NaN, with
-        label ``""``) instead of raising.
+        For an unfinished sweep, assemble the finished (verified) chunks in memory (the others
+        NaN, with label ``""``) instead of raising.
+    verify : bool
+        Check the store before returning it: every array against its sha256, the attributes and
+        array metadata against theirs, the attributes against the fingerprint (and against
+        ``OUT/store.json`` when there is one). This reads the whole dataset once; for results
+        too large to read twice, ``verify=False`` skips it (then flipped bytes, a deleted array
+        chunk or an edited attribute go undetected; nothing is ever executed either way).
+
+    Raises
+    ------
+    StoreError
+        One line: not a sweep, an unfinished sweep, or altered or damaged results.
 
     Examples
     --------
@@ -31,8 +45,19 @@ def open_results(path, partial: bool = False):
 
     p = Path(path)
     z = p / RESULTS if (p / RESULTS).is_dir() else p
-    if (z / ".zgroup").exists() or (z / "zarr.json").exists():
-        return xr.open_zarr(z, consolidated=True)
+    if (z / ".zgroup").exists() or (z / "zarr.json").exists() or (z / ".zmetadata").exists():
+        store_fp = None
+        if z != p:  # OUT given: the dataset must be the store's
+            meta = read_store_meta(p)
+            store_fp = meta.get("fingerprint") if meta else None
+        if verify:
+            verify_store(z, store_fp)
+        try:
+            return xr.open_zarr(z, consolidated=True)
+        except Exception as exc:  # noqa: BLE001 - damaged metadata is the user's data, not a bug
+            first = str(exc).splitlines()[0][:200] if str(exc) else ""
+            raise StoreError(f"{str(z)!r} cannot be opened as results ({type(exc).__name__}: "
+                             f"{first}); run the sweep again") from None
     meta = read_store_meta(p)
     if meta is None:
         raise StoreError(f"{str(p)!r} holds no sweep results; give the -o directory of a sweep")
@@ -44,9 +69,29 @@ def open_results(path, partial: bool = False):
     from .config import loads
     from .plan import make_plan
 
-    sweep = loads((p / "sweep.toml").read_text(), source=str(p / "sweep.toml"))
-    if sweep.fingerprint != meta["fingerprint"]:
-        raise StoreError(f"{str(p)!r}: sweep.toml does not match the store (package version "
-                         f"changed?): {json.dumps(meta.get('version'))}")
+    try:
+        text = (p / "sweep.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise StoreError(f"{str(p / 'sweep.toml')!r} is missing or unreadable; the store is "
+                         "damaged") from None
+    # the stored problem identity replaces importing the problem: reading is never running
+    info = meta.get("problem_info")
+    if not isinstance(info, dict) and not _is_plugin(text):
+        raise StoreError(f"{str(p / 'store.json')!r} lacks the problem's stored identity; the "
+                         "store is damaged or from another version")
+    sweep = loads(text, source=str(p / "sweep.toml"), problem_info=info)
+    if sweep.fingerprint != meta.get("fingerprint"):
+        what = ", ".join(differences(meta.get("canonical") or {}, sweep.canonical())) or "?"
+        raise StoreError(f"{str(p)!r}: sweep.toml does not match the store's fingerprint "
+                         f"(differs: {what}); the store is damaged or from another version")
     plan = make_plan(sweep, chunk=tuple(meta["chunk"]), stream=True, memory_limit=1 << 62)
     return partial_dataset(p, sweep, plan)
+
+
+def _is_plugin(text: str) -> bool:
+    import tomllib
+
+    try:
+        return "simulator" in tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False

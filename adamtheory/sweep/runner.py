@@ -6,12 +6,17 @@
 Order of work (nothing is written before every check has passed):
 
 1. the sweep file (:func:`.config.load`): fields, names, ranges, problem parameters;
-2. the output directory: a fresh one, or with ``resume`` a store of the same sweep;
+2. the output directory: a fresh one, or with ``resume`` a store of the same sweep (same
+   fingerprint: sweep file, problem identity and content, package version); an existing store
+   is locked first (``OUT/.lock``), so a second writer is refused at once;
 3. memory (:func:`.plan.make_plan`) and the estimate line;
 4. every distinct schedule on the grid, t = 1..T (:func:`.tables.validate`);
 5. free disk space for the chunk files and the dataset;
-6. then: create the store, drop invalid chunks, compute the missing ones, write the manifest,
-   assemble ``results.zarr``.
+6. the Dask scheduler, if any, is connected (an unreachable one leaves nothing behind);
+7. the checker's verdict on every cell (:func:`.theory.compute`), stored with the results;
+8. then: create and lock the store, drop invalid chunks, compute the missing ones, write the
+   manifest, assemble ``results.zarr`` with its checksums. A fresh store in which no chunk was
+   finished is removed again if the run fails.
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import InputError
-from . import backends, config, tables
+from . import backends, config, tables, theory
 from .dataset import assemble
 from .errors import StoreError
 from .plan import cpu_count, human, make_plan
 from .progress import SweepProgress
-from .store import init_store, read_store_meta, scan, write_manifest
+from .store import LOCK, Lock, differences, init_store, read_store_meta, scan, write_manifest
 
 MANIFEST_EVERY = 2.0  # seconds between manifest rewrites while running
 
@@ -64,7 +69,7 @@ def _existing_store(out: Path, sweep, resume: bool):
     """The chunk shape of a store to resume, or None for a fresh directory."""
     if out.exists() and not out.is_dir():
         raise StoreError(f"-o {str(out)!r} is a file; give a directory for the results")
-    if not out.exists() or not any(out.iterdir()):
+    if not out.exists() or not any(q.name != LOCK for q in out.iterdir()):
         return None
     meta = read_store_meta(out)
     if not resume:
@@ -73,9 +78,11 @@ def _existing_store(out: Path, sweep, resume: bool):
     if meta is None:
         raise StoreError(f"{str(out)!r} is not empty and holds no sweep; choose another -o")
     if meta.get("fingerprint") != sweep.fingerprint:
-        raise StoreError(f"{str(out)!r} holds a different sweep (another file, grid, run "
-                         "settings or package version); resume it with its own sweep.toml or "
-                         "choose another -o")
+        what = differences(meta.get("canonical") or {}, sweep.canonical())
+        raise StoreError(f"{str(out)!r} holds a different sweep (changed: "
+                         f"{', '.join(what) or 'fingerprint'}); its finished chunks would mix "
+                         "with new ones: resume it with its own sweep file and unchanged "
+                         "problem, or choose another -o")
     return tuple(meta["chunk"])
 
 
@@ -128,63 +135,114 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
     if not isinstance(sweep, config.Sweep):
         sweep = config.load(sweep)
     out = Path(out).expanduser().absolute()
-    chunk = _existing_store(out, sweep, resume)
-    dask = bool(scheduler or dask_local)
-    in_process = workers == 1 and not dask
-    processes = 1 if dask else workers
-    plan = make_plan(sweep, processes, chunk_size, stream, memory_limit, chunk)
-    if plan.stream:
-        _need("dask", "stream = true and --stream")
-    say(plan.describe(sweep, backends.cores_for(workers, dask_local)))
-    keep = in_process and plan.tables_mode == "global"
-    tabs = tables.validate(sweep, keep=keep)
-    if keep:
-        tables.seed_cache(sweep, tabs)
-    _check_disk(out, plan)
-    if chunk is None:
-        init_store(out, sweep, plan)
-    done, bad = scan(out, plan, sweep.fingerprint)
-    for cid, reason in bad:
-        say(f"chunk {cid}: {reason}; recomputing it")
-    if done:
-        say(f"resuming: {len(done)} of {plan.n_chunks} chunks already finished")
-    pending = [c for c in range(plan.n_chunks) if c not in done]
-    records = dict(done)
-    started, t0 = _now(), time.perf_counter()
-    last = [time.perf_counter()]
-    backend = "dask" if dask else ("processes" if workers > 1 else "in-process")
-    info = {"backend": backend, "workers": workers if not dask else (dask_local or 0)}
+    lock = conn = None
+    keep_dir = False
+    created = None  # the directory this run created (removed again if no chunk got finished)
+    records: dict = {}
+    try:
+        if (out / "store.json").is_file():  # an existing store: one writer at a time
+            lock = Lock(out).acquire()
+        chunk = _existing_store(out, sweep, resume)
+        dask = bool(scheduler or dask_local)
+        in_process = workers == 1 and not dask
+        processes = 1 if dask else workers
+        plan = make_plan(sweep, processes, chunk_size, stream, memory_limit, chunk)
+        if plan.stream:
+            _need("dask", "stream = true and --stream")
+        say(plan.describe(sweep, backends.cores_for(workers, dask_local)))
+        keep = in_process and plan.tables_mode == "global"
+        tabs = tables.validate(sweep, keep=keep)
+        if keep:
+            tables.seed_cache(sweep, tabs)
+        _check_disk(out, plan)
+        if dask:
+            conn = backends.connect_dask(scheduler, dask_local)
+        theory_data = None
+        if hasattr(sweep, "optimizer"):
+            theory_data = theory.compute(sweep, workers=max(workers, dask_local or 1))
+        if lock is None:
+            created = _create(out)
+            lock = Lock(out).acquire()
+            chunk = _existing_store(out, sweep, resume)  # again, under the lock
+            if chunk is not None:
+                created = None
+                plan = make_plan(sweep, processes, chunk_size, stream, memory_limit, chunk)
+            elif created is None:
+                created = out  # an empty directory given: empty it again on failure
+                keep_dir = True
+        if chunk is None:
+            init_store(out, sweep, plan)
+        done, bad = scan(out, plan, sweep.fingerprint)
+        for cid, reason in bad:
+            say(f"chunk {cid}: {reason}; recomputing it")
+        if done:
+            say(f"resuming: {len(done)} of {plan.n_chunks} chunks already finished")
+        pending = [c for c in range(plan.n_chunks) if c not in done]
+        records.update(done)
+        started, t0 = _now(), time.perf_counter()
+        last = [time.perf_counter()]
+        backend = "dask" if dask else ("processes" if workers > 1 else "in-process")
+        info = {"backend": backend, "workers": workers if not dask else (dask_local or 0)}
 
-    with SweepProgress(plan.n_chunks, plan.config_steps, len(done),
-                       sum(r["config_steps"] for r in done.values()), quiet) as bar:
-        def on_done(rec):
-            records[rec["chunk"]] = rec
-            bar.advance(rec["config_steps"])
-            if time.perf_counter() - last[0] > MANIFEST_EVERY:
-                write_manifest(out, records, {"fingerprint": sweep.fingerprint})
-                last[0] = time.perf_counter()
-
-        try:
-            if dask:
-                info.update(backends.run_dask(sweep, plan, out, pending, on_done,
-                                              address=scheduler, local=dask_local))
-            elif workers > 1:
-                backends.run_processes(sweep, plan, out, pending, on_done, workers)
-            else:
-                backends.run_local(sweep, plan, out, pending, on_done)
-        finally:
-            if records:
-                try:
+        with SweepProgress(plan.n_chunks, plan.config_steps, len(done),
+                           sum(r["config_steps"] for r in done.values()), quiet) as bar:
+            def on_done(rec):
+                records[rec["chunk"]] = rec
+                bar.advance(rec["config_steps"])
+                if time.perf_counter() - last[0] > MANIFEST_EVERY:
                     write_manifest(out, records, {"fingerprint": sweep.fingerprint})
-                except StoreError:
-                    pass
-    wall = time.perf_counter() - t0
-    attrs = {**{k: v for k, v in info.items() if v is not None},
-             "started": started, "finished": _now(), "wall_seconds": wall,
-             "compute_seconds": sum(r["seconds"] for r in records.values()),
-             "engine_seconds": sum(r["engine_seconds"] for r in records.values()),
-             "chunks_resumed": len(done), "chunks_computed": len(pending),
-             "estimated_memory_bytes": plan.memory_needed, "cpu_count": cpu_count()}
-    path = assemble(out, sweep, plan, attrs)
+                    last[0] = time.perf_counter()
+
+            try:
+                if dask:
+                    info.update(backends.run_dask(sweep, plan, out, pending, on_done, conn=conn))
+                elif workers > 1:
+                    backends.run_processes(sweep, plan, out, pending, on_done, workers)
+                else:
+                    backends.run_local(sweep, plan, out, pending, on_done)
+            finally:
+                if records:
+                    try:
+                        write_manifest(out, records, {"fingerprint": sweep.fingerprint})
+                    except StoreError:
+                        pass
+        wall = time.perf_counter() - t0
+        attrs = {**{k: v for k, v in info.items() if v is not None},
+                 "started": started, "finished": _now(), "wall_seconds": wall,
+                 "compute_seconds": sum(r["seconds"] for r in records.values()),
+                 "engine_seconds": sum(r["engine_seconds"] for r in records.values()),
+                 "chunks_resumed": len(done), "chunks_computed": len(pending),
+                 "estimated_memory_bytes": plan.memory_needed, "cpu_count": cpu_count()}
+        path = assemble(out, sweep, plan, attrs, theory_data)
+    except BaseException:
+        if created is not None and not records:  # nothing finished: leave nothing behind
+            if keep_dir:
+                for q in created.iterdir():
+                    if q.name != LOCK:
+                        shutil.rmtree(q, ignore_errors=True) if q.is_dir() else q.unlink()
+            else:
+                shutil.rmtree(created, ignore_errors=True)
+        raise
+    finally:
+        if conn is not None:
+            conn.close()
+        if lock is not None:
+            lock.release()
     say(f"wrote {path} ({len(pending)} chunks computed, {len(done)} reused, {wall:.1f} s)")
     return path
+
+
+def _create(out: Path) -> Path | None:
+    """Create ``out`` (and missing parents); returns the top directory created, or None."""
+    top = None
+    probe = out
+    while not probe.exists():
+        top = probe
+        probe = probe.parent
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from .store import _oserror
+
+        raise _oserror(exc, f"the result store {str(out)!r}") from None
+    return top

@@ -1,0 +1,201 @@
+"""The checker's verdicts on a sweep's cells, computed when the sweep runs and stored with it.
+
+A *cell* is one combination of the grid axes that enter the optimizer spec (the schedule
+parameters of a ``[optimizer]`` with schedules, the swept hyper-parameters of a named optimizer,
+``eps`` and ``eps_root``); seeds and problem parameters do not change the spec. For every cell
+the sweep stores, as JSON in the dataset attribute ``theory``:
+
+* the axis values of the cell (as exact float hex strings, the key the plots look up);
+* the spec as text (``alpha``, ``beta``, ``theta``, ``eps``, ...);
+* the verdict of :func:`adamtheory.conditions.check` as ``Verdict.to_dict()`` (whatever the
+  checker returns: its conditions, the rate, ``converges`` true/false/null).
+
+Plots read these as data (:class:`StoredTheory`, :func:`stored_problems`): reading results never
+rebuilds a spec from the stored sweep file and never builds the problem, so nothing named in a
+results directory is ever imported or run.
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+
+from ..errors import InputError
+
+#: At most this many distinct cells are checked when a sweep runs (about 60 ms each).
+MAX_CELLS = 4096
+#: The numeric range the verdicts use (as the overlay always has).
+NUMERIC_RANGE = 10**5
+
+
+def spec_axes(sweep) -> list:
+    """Positions of the grid axes that enter the optimizer spec."""
+    opt = sweep.optimizer
+    names = (set(opt.free) if opt.form == "schedules" else set(opt.sweepable)) | {"eps",
+                                                                                   "eps_root"}
+    return [i for i, a in enumerate(sweep.axes) if a.name in names]
+
+
+def key_of(values) -> str:
+    """The lookup key of a cell: its spec-axis values as float hex, in axis order."""
+    return ",".join(float(v).hex() for v in values)
+
+
+def _spec_text(spec) -> dict:
+    return {"name": spec.name, "alpha": spec.alpha.describe(), "beta": spec.beta.describe(),
+            "theta": spec.theta.describe(), "eps": float(spec.eps), "eps_mode": spec.eps_mode,
+            "bias_correction": bool(spec.bias_correction), "amsgrad": spec.amsgrad,
+            "eps_root": float(spec.eps_root), "in_family": bool(spec.in_family)}
+
+
+def _jsonable(obj):
+    """Replace non-finite floats by None / "inf" so the JSON is strict."""
+    if isinstance(obj, float):
+        if obj != obj:
+            return None
+        if obj in (float("inf"), float("-inf")):
+            return "inf" if obj > 0 else "-inf"
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    return obj
+
+
+def _check_one(spec) -> dict:
+    from ..conditions import check
+
+    try:
+        return _jsonable(check(spec, numeric_range=NUMERIC_RANGE).to_dict())
+    except InputError as exc:  # e.g. the schedule is outside what the checker decides
+        return {"converges": None, "error": str(exc).splitlines()[0] if str(exc) else ""}
+
+
+def compute(sweep, workers: int = 1) -> dict:
+    """The stored ``theory`` of an engine sweep (see the module docstring)."""
+    opt = sweep.optimizer
+    pos = spec_axes(sweep)
+    names = [sweep.axes[p].name for p in pos]
+    out = {"names": names, "numeric_range": NUMERIC_RANGE, "cells": {}, "skipped": None}
+    n = int(np.prod([sweep.axes[p].size for p in pos], dtype=np.int64))
+    if n > MAX_CELLS:
+        out["skipped"] = (f"{n} distinct optimizer specs on the grid, more than {MAX_CELLS}: "
+                          "no verdicts were stored; check cells with 'adamtheory check'")
+        return out
+    cells = []
+    for idx in np.ndindex(*[sweep.axes[p].size for p in pos]):
+        vals = [float(sweep.axes[p].values[i]) for p, i in zip(pos, idx)]
+        cells.append((vals, opt.spec(dict(zip(names, vals)))))
+    specs = [s for _, s in cells]
+    if specs and not specs[0].in_family:
+        verdicts = [None] * len(specs)
+    elif workers > 1 and len(specs) >= 64:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            verdicts = list(pool.map(_check_one, specs, chunksize=8))
+    else:
+        verdicts = [_check_one(s) for s in specs]
+    for (vals, spec), v in zip(cells, verdicts):
+        out["cells"][key_of(vals)] = {"values": dict(zip(names, vals)), "spec": _spec_text(spec),
+                                      "verdict": v}
+    return out
+
+
+# ---------------------------------------------------------------------- reading them back
+class StoredVerdict:
+    """A verdict read from results: attribute access like :class:`adamtheory.conditions.Verdict`
+    (``converges``, ``rate``, ``rate_exponent``, ``rate_log_power``, ``bound``, ``conditions``
+    with ``.status``/``.reason``), over the stored ``Verdict.to_dict()``."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        conds = data.get("conditions") or {}
+        self.conditions = {k: SimpleNamespace(**{"status": None, "reason": "", **v})
+                           for k, v in conds.items() if isinstance(v, dict)}
+
+    def __getattr__(self, name):
+        if name.startswith("_") or name in ("data", "conditions"):
+            raise AttributeError(name)
+        return self.data.get(name)
+
+    @property
+    def converges(self):
+        c = self.data.get("converges")
+        return c if c in (True, False) else None
+
+    def to_dict(self) -> dict:
+        return dict(self.data)
+
+
+def _attr_json(ds, name: str):
+    text = ds.attrs.get(name)
+    if text is None:
+        return None
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        raise InputError(f"the results' attribute {name!r} is not valid JSON; the results are "
+                         "damaged: run the sweep again") from None
+
+
+class StoredTheory:
+    """The ``theory`` attribute of a sweep's results (see :func:`compute`)."""
+
+    def __init__(self, ds):
+        data = _attr_json(ds, "theory")
+        if not isinstance(data, dict) or not isinstance(data.get("cells"), dict):
+            raise InputError("the results carry no checker verdicts (attribute 'theory'): they "
+                             "come from a plug-in simulator or an older adamtheory; run the "
+                             "sweep again to draw the theory")
+        self.names = list(data.get("names") or [])
+        self.cells = data["cells"]
+        self.skipped = data.get("skipped")
+        self.fingerprint = ds.attrs.get("fingerprint")
+
+    def entry(self, cell: dict) -> dict:
+        if self.skipped:
+            raise InputError(f"--overlay: {self.skipped}")
+        missing = [k for k in self.names if k not in cell]
+        if missing:
+            raise InputError(f"the cell {cell} lacks the axis {missing[0]} of the stored verdicts")
+        e = self.cells.get(key_of(float(cell[k]) for k in self.names))
+        if e is None:
+            raise InputError(f"no stored verdict for the cell {cell}; the results are damaged: "
+                             "run the sweep again")
+        return e
+
+    def in_family(self, cell: dict) -> bool:
+        return bool(self.entry(cell)["spec"].get("in_family", True))
+
+    def verdicts(self, cells) -> list:
+        """One :class:`StoredVerdict` per cell (None outside the Generic Adam family)."""
+        out = []
+        for c in cells:
+            v = self.entry(c).get("verdict")
+            out.append(StoredVerdict(v) if isinstance(v, dict) else None)
+        return out
+
+
+def stored_problems(ds) -> list:
+    """The problem metadata stored with the results (one dict per problem-parameter row)."""
+    data = _attr_json(ds, "problems")
+    if not isinstance(data, list):
+        raise InputError("the results carry no problem metadata (attribute 'problems'); run "
+                         "the sweep again with this adamtheory")
+    return data
+
+
+def problem_for(ds, fixed: dict) -> dict | None:
+    """The stored problem metadata whose parameters agree with the sliced values ``fixed``."""
+    for meta in stored_problems(ds):
+        params = meta.get("params") or {}
+        if all(k not in fixed or params[k] is None or np.isclose(float(fixed[k]), params[k])
+               for k in params):
+            return meta
+    return None
