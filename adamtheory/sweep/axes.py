@@ -67,9 +67,14 @@ class Grid:
 def _number(where: str, key: str, v) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise SweepFileError(f"{where}: {key} must be a number, got {v!r}")
-    if not math.isfinite(v):
-        raise SweepFileError(f"{where}: {key} must be finite, got {v!r}")
-    return float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # a TOML integer beyond float64 (10^400)
+        f = math.inf
+    if not math.isfinite(f):
+        raise SweepFileError(f"{where}: {key} must be a finite float64 number, got "
+                             f"{str(v)[:30]}{'...' if len(str(v)) > 30 else ''}")
+    return f
 
 
 def parse_axis(name: str, raw) -> Axis:

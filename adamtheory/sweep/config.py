@@ -161,9 +161,16 @@ class Sweep(Grid):
 # ---------------------------------------------------------------------- loading
 def load(path) -> Sweep:
     """Read and validate the sweep file at ``path``."""
+    from ..limits import MAX_INPUT_BYTES
+
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as f:  # size cap: never read /dev/zero past 16 MB
+            data = f.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise SweepFileError(f"sweep file {str(p)!r} is larger than {MAX_INPUT_BYTES >> 20} MB; "
+                                 "is it the right file?")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise SweepFileError(f"sweep file {str(p)!r} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
