@@ -60,13 +60,13 @@ class LemmaResult:
         return out
 
 
-def search(strategy, predicate, max_examples: int, seed: int):
+def search(strategy, predicate, max_examples: int, seed: int, shrink: bool = True):
     """The smallest example of ``strategy`` satisfying ``predicate`` (None if none in the budget).
 
     Returns ``(example or None, cases)`` where cases is the number of examples tried (the budget
-    when none was found; an upper bound otherwise).
+    when none was found; an upper bound otherwise). ``shrink=False``: the first example found.
     """
-    from hypothesis import HealthCheck, find, settings
+    from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 
     count = [0]
@@ -75,7 +75,8 @@ def search(strategy, predicate, max_examples: int, seed: int):
         count[0] += 1
         return bool(predicate(x))
 
-    st = settings(max_examples=max_examples, deadline=None, database=None,
+    phases = list(Phase) if shrink else [p for p in Phase if p not in (Phase.shrink, Phase.explain)]
+    st = settings(max_examples=max_examples, deadline=None, database=None, phases=phases,
                   suppress_health_check=list(HealthCheck))
     try:
         ex = find(strategy, pred, settings=st, random=random.Random(seed))
