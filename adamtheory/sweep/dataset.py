@@ -304,16 +304,19 @@ def verify_store(z, fingerprint: str | None = None) -> None:
         sums = json.loads(attrs[CHECKSUMS])
     except (KeyError, TypeError, ValueError):
         raise refuse("no checksums (attribute 'checksums')") from None
-    if _metadata_digest(meta) != sums.get("metadata"):
-        raise refuse("attributes or array metadata do not match their checksum")
-    canonical = attrs.get("canonical")
     fp = attrs.get("fingerprint")
-    if not isinstance(canonical, str) or hashlib.sha256(
-            json.dumps(json.loads(canonical), sort_keys=True).encode()).hexdigest() != fp:
+    try:
+        canonical = json.loads(attrs.get("canonical"))
+        ok = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest() == fp
+    except (TypeError, ValueError):
+        canonical, ok = {}, False
+    if not ok or not isinstance(canonical, dict):
         raise refuse("the attribute 'canonical' does not match the fingerprint")
-    want = json.loads(canonical).get("sweep_sha256")
+    want = canonical.get("sweep_sha256")
     if hashlib.sha256(str(attrs.get("sweep_toml", "")).encode()).hexdigest() != want:
         raise refuse("the attribute 'sweep_toml' does not match the fingerprint")
+    if _metadata_digest(meta) != sums.get("metadata"):
+        raise refuse("attributes or array metadata do not match their checksum")
     if fingerprint is not None and fp != fingerprint:
         raise refuse("the dataset's fingerprint is not the store's (store.json)")
     try:
