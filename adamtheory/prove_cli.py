@@ -28,7 +28,8 @@ from .errors import InputError
 PROVE_EPILOG = """examples:
   adamtheory prove --quick            # every lemma, small budgets (about a minute)
   adamtheory prove                    # full budgets, T = 10^5 end to end (see docs/derivations.md)
-  adamtheory prove --quick --json     # one JSON object"""
+  adamtheory prove --quick --json     # one JSON object
+  adamtheory prove --mutants --json   # planted false variants: every one must be killed"""
 
 BOUND_EPILOG = """examples:
   adamtheory bound --problem nonconvex-separable --alpha "0.05/sqrt(t)" --beta 0.9 --theta "1 - 0.5/t" --steps 100000
@@ -52,6 +53,9 @@ def add_prove_parser(subparsers, formatter_class) -> None:
     p.add_argument("--quick", action="store_true", help="small budgets (the CI run)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--seed", type=int, default=0, help="seed of the searches and runs (default 0)")
+    p.add_argument("--mutants", action="store_true",
+                   help="run the mutation suite instead: planted false variants of every lemma and of "
+                   "the assembly, each through the lemma's own check (exit status 1 if one survives)")
     p.add_argument("--only", action="append", metavar="MODULE",
                    help="run only this check (a proofs_check module name; repeatable)")
     p.set_defaults(func=cmd_prove)
@@ -133,6 +137,8 @@ def cmd_prove(args) -> int:
                          "with: pip install 'adamtheory[test]' (or pip install hypothesis)")
     from proofs_check.run import MODULES, run_all
 
+    if args.mutants:
+        return _cmd_mutants(args)
     if args.only:
         unknown = [m for m in args.only if m not in MODULES]
         if unknown:
@@ -145,6 +151,23 @@ def cmd_prove(args) -> int:
     else:
         print(format_table(results))
     return 0 if all(r.passed for r in results) else 1
+
+
+def _cmd_mutants(args) -> int:
+    from proofs_check import mutants as M
+
+    names = set(M.MODULES) | {"assembly"}
+    if args.only:
+        unknown = [m for m in args.only if m not in names]
+        if unknown:
+            raise InputError(f"--only {unknown[0]!r} has no mutants; use one of {', '.join(sorted(names))}")
+    rep = M.run(quick=args.quick, seed=args.seed, only=args.only)
+    if args.json:
+        print(json.dumps(dict(rep, quick=args.quick, seed=args.seed), default=_jsonable, indent=1))
+    else:
+        print(M.format_table(rep))
+    ok = all(r["killed"] and r["witness_refutes"] for r in rep["mutants"])
+    return 0 if ok and rep["mutants"] else 1
 
 
 # ----------------------------------------------------------------------------------- bound

@@ -69,6 +69,62 @@ def _terms():
     return total, S, D, V, Phi
 
 
+def chain() -> dict:
+    """The right-hand side rebuilt from the lemma bounds alone, coefficient by coefficient.
+
+    Steps 3-5 with nothing taken from :mod:`adamtheory.bounds`: the 2 of step 3 ((1/2) Σ α_t E Z_t),
+    C_0 of Lemma 6 (step 5), sqrt(dε + G²) of Lemma 7 and A4 (step 4), Λ = d log(1 + G²/(dε)) and
+    Φ_T = χ_1 Λ + (d/θ_1) S_T of Lemma 3 in expectation. Returns the coefficients of 1, S_T, D_T, V_T.
+    """
+    s = SYM
+    total, S, D, V, Phi = _terms()
+    d, G, eps = s["d"], s["G"], s["epsilon"]
+    Lam = d * sp.log(1 + G ** 2 / (d * eps))
+    rhs = 2 * s["C_0"] * sp.sqrt(d * eps + G ** 2) * (s["Delta_f"] + total.subs(Phi, s["chi_1"] * Lam
+                                                                                + d * S / s["theta_1"]))
+    poly = sp.Poly(sp.expand(rhs), S, D, V)
+    return {k: poly.coeff_monomial(m) for k, m in zip(_KEYS, (1, S, D, V))}
+
+
+_KEYS = ("C", "C'", "C''", "C'''")
+
+
+def _point(rnd) -> dict:
+    """A random point of the domain: 0 ≤ β < 1, β² ≤ γ < 1, θ_1 ∈ (0, 1], C_0, K, K_m ≥ 1, d ≥ 1."""
+    b = rnd.uniform(0, 0.95)
+    return {"beta": b, "gamma": rnd.uniform(b * b, 0.99), "theta_1": rnd.uniform(0.01, 1.0),
+            "C_0": 10 ** rnd.uniform(0, 1), "chi_1": 10 ** rnd.uniform(-2, 1), "K": 10 ** rnd.uniform(0, 2),
+            "K_m": 10 ** rnd.uniform(0, 2), "Delta_f": 10 ** rnd.uniform(-2, 1), "G": 10 ** rnd.uniform(-1, 1),
+            "L": 10 ** rnd.uniform(-1, 1), "d": rnd.randint(1, 50), "epsilon": 10 ** rnd.uniform(-8, 0)}
+
+
+def refute_constants(cs: dict, n: int = 200, seed: int = 0):
+    """Compare a constant set with the lemma chain: (symbolic residuals, a violating point or None).
+
+    A constant set is valid when each of C, C', C'', C''' is ≥ the chain's coefficient at every
+    point of the domain (S_T, D_T, V_T ≥ 0 vary independently); the project's constants are equal
+    to it (residual 0). Otherwise the constants are evaluated at ``n`` random points and the first
+    point where a claimed constant is below the chain (relative 1e-9) is returned as
+    (point, constant, claimed, needed).
+    """
+    ch = chain()
+    res = {k: sp.simplify(sp.expand(cs[k] - ch[k])) for k in _KEYS}
+    if all(r == 0 for r in res.values()):
+        return res, None
+    names = sorted(SYM)
+    fns = {k: (sp.lambdify([SYM[x] for x in names], cs[k], "math"),
+               sp.lambdify([SYM[x] for x in names], ch[k], "math")) for k in _KEYS}
+    rnd = random.Random(seed)
+    for _ in range(n):
+        pt = _point(rnd)
+        args = [pt.get(x, 1.0) for x in names]
+        for k, (fc, fch) in fns.items():
+            claimed, need = fc(*args), fch(*args)
+            if claimed < need - 1e-9 * abs(need):
+                return res, (pt, k, claimed, need)
+    return res, None
+
+
 def residuals() -> dict:
     """Symbolic residuals (0 when the assembly is right)."""
     s = SYM
@@ -78,9 +134,7 @@ def residuals() -> dict:
     claimed_total = (cs["A"] * Phi + cs["G_e"] * (s["d"] * D + s["d"] * S / sp.sqrt(s["theta_1"]))
                      + H * s["d"] * sp.sqrt(s["K"]) * s["C_0"] * s["chi_1"] * V)
     r1 = sp.simplify(sp.expand(total - claimed_total))
-    Lam = cs["Lambda"]
-    final = cs["P"] * (s["Delta_f"] + total.subs(Phi, s["chi_1"] * Lam + s["d"] * S / s["theta_1"]))
-    r2 = sp.simplify(sp.expand(final - (cs["C"] + cs["C'"] * S + cs["C''"] * D + cs["C'''"] * V)))
+    r2, _ = refute_constants(cs)
     u, th = sp.symbols("u theta", positive=True)
     k = -sp.log(u) - (1 - u)
     h = (1 - th) / th + sp.log(th)
@@ -89,9 +143,58 @@ def residuals() -> dict:
             and sp.solveset(dk > 0, u, sp.Interval.open(0, 1)) == sp.S.EmptySet
             and k.subs(u, 1) == 0)
     ok_h = sp.solveset(dh > 0, th, sp.Interval.open(0, 1)) == sp.S.EmptySet and h.subs(th, 1) == 0
-    return {"errors vs A Φ + G_e(...) + H(...)V": r1, "final vs C + C'S + C''D + C'''V": r2,
+    return {"errors vs A Φ + G_e(...) + H(...)V": r1,
+            "final vs C + C'S + C''D + C'''V (lemma chain)": sp.Add(*[abs(r) for r in r2.values()]),
             "1-u ≤ -log u": sp.true if ok_k else sp.false,
             "-log θ ≤ (1-θ)/θ": sp.true if ok_h else sp.false}
+
+
+def _mutated(change):
+    def constants():
+        cs = dict(constants_symbolic())
+        cs.update(change(cs, SYM))
+        return cs
+    return constants
+
+
+def _halved_km(cs, s):
+    term = (s["L"] * (s["beta"] / (1 - s["beta"])) ** 2 * s["K_m"] * s["C_0"] ** 2 * s["chi_1"]
+            / (1 - sp.sqrt(s["gamma"])))
+    return {"C": cs["C"] - cs["P"] * term / 2 * s["chi_1"] * cs["Lambda"],
+            "C'": cs["C'"] - cs["P"] * term / 2 * s["d"] / s["theta_1"]}
+
+
+#: planted false constant sets (name, constants()), and the witness point of the mutant table
+MUTANT_SETS = (
+    ("d missing in C' (d = 1 there)", _mutated(lambda cs, s: {"C'": cs["C'"].subs(s["d"], 1)})),
+    ("C_0 of step 5 missing (every constant / C_0)",
+     _mutated(lambda cs, s: {k: cs[k] / s["C_0"] for k in _KEYS})),
+    ("sqrt(K) missing in C''", _mutated(lambda cs, s: {"C''": cs["C''"] / sp.sqrt(s["K"])})),
+    ("the L B² K_m C_0² χ_1/(1-ρ) term of A halved", _mutated(_halved_km)),
+    ("Λ without d in C", _mutated(lambda cs, s: {"C": cs["C"] - cs["P"] * cs["A"] * s["chi_1"]
+                                                  * cs["Lambda"] * (1 - 1 / s["d"])})),
+)
+WITNESS = {"beta": 0.5, "gamma": 0.5, "theta_1": 0.5, "C_0": 2.0, "chi_1": 1.0, "K": 4.0, "K_m": 4.0,
+           "Delta_f": 1.0, "G": 1.0, "L": 1.0, "d": 2, "epsilon": 0.1}
+
+
+def mutant_pairs(constants):
+    """A constant set's claim at a point: [(chain coefficient, claimed constant, scale)] for C..C'''."""
+    def pairs_f(pt):
+        cs, ch = constants(), chain()
+        sub = {SYM[k]: v for k, v in pt.items()}
+        return [(float(ch[k].subs(sub).evalf(30)), float(cs[k].subs(sub).evalf(30)),
+                 abs(float(ch[k].subs(sub).evalf(30))) + 1e-300) for k in _KEYS]
+    return pairs_f
+
+
+def refute_claim(constants, quick: bool = False, seed: int = 0):
+    """This check run on a constant set: a point where it is below the lemma chain (or None)."""
+    from ._search import Search
+
+    n = 50 if quick else 500
+    _, hit = refute_constants(constants(), n, seed)
+    return Search(example=hit[0] if hit else None, cases=n, phase="random points" if hit else "")
 
 
 def numeric_gap(seed: int = 0, n: int = 5) -> float:
@@ -118,7 +221,7 @@ def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
     res = residuals()
     gap = numeric_gap(seed, 3 if quick else 20)
-    ok = (res["errors vs A Φ + G_e(...) + H(...)V"] == 0 and res["final vs C + C'S + C''D + C'''V"] == 0
+    ok = (res["errors vs A Φ + G_e(...) + H(...)V"] == 0 and res["final vs C + C'S + C''D + C'''V (lemma chain)"] == 0
           and res["1-u ≤ -log u"] == sp.true and res["-log θ ≤ (1-θ)/θ"] == sp.true and gap < 1e-12)
     return LemmaResult(LEMMA, STATEMENT, SYMBOLIC, 4 + (3 if quick else 20), ok, gap, 1e-12,
                        "" if ok else str(res), details={k: str(v) for k, v in res.items()},

@@ -17,6 +17,7 @@ MODULES = (
     "lemma1_step_bound",
     "lemma2_decorrelation",
     "lemma3_log_sum",
+    "lemma3_expectation",
     "lemma4_momentum",
     "lemma5_heavy_ball",
     "lemma6_schedule",

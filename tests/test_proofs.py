@@ -106,8 +106,8 @@ def _strong(c, real):
 def test_lemma4_refutes_a_smaller_constant(monkeypatch):
     from proofs_check import lemma4_momentum as m
 
-    real = m.sides
-    monkeypatch.setattr(m, "sides", lambda c, sc4=True: (real(c, sc4)[0], real(c, sc4)[1] * 0.3))
+    real = m.pairs
+    monkeypatch.setattr(m, "pairs", lambda c: [(l, r * 0.3, s) for l, r, s in real(c)])
     assert not m.check(quick=True).passed
 
 
