@@ -82,7 +82,8 @@ class _Tracker:
 
     def __call__(self, case) -> float:
         try:
-            pairs = self.pairs_fn(case)
+            with np.errstate(all="ignore"):
+                pairs = self.pairs_fn(case)
         except (ValueError, ZeroDivisionError, FloatingPointError, OverflowError):
             return -1.0
         for lhs, rhs, scale in pairs:
@@ -245,3 +246,19 @@ class Mutant:
         lhs, rhs, _ = max(pairs, key=lambda p: excess([p]))
         what = self.about or (show(self.witness) if isinstance(self.witness, dict) else str(self.witness))
         return f"{what}: {lhs:.4g} > {rhs:.4g}", violates(pairs)
+
+
+def lemma_result(lemma, statement, method, res: Search, violations=(), t0: float = 0.0, ok: bool = True,
+                 **details):
+    """The :class:`~proofs_check._result.LemmaResult` of a property check built on :func:`refute`:
+    passed when no violation was found, ``ok`` and every dropped condition broke its step."""
+    import time
+
+    from ._result import LemmaResult
+
+    violations = list(violations)
+    passed = ok and not res.found and all(v.found for v in violations)
+    details.update({"worst non-degenerate lhs/rhs": res.ratio, "local search evaluations": res.local_evals})
+    return LemmaResult(lemma, statement, method, res.cases, passed, res.lhs, res.rhs,
+                       show(res.example) if res.found and isinstance(res.example, dict) else "",
+                       violations, details=details, seconds=time.perf_counter() - t0)

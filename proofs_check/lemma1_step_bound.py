@@ -44,7 +44,7 @@ from adamtheory.bounds import step_constant
 
 from ._gen import beta_seq, extremal, grads, horizon, moments, theta_seq
 from ._result import PROPERTY, LemmaResult, Violation, search
-from ._search import Mutant, decode_case, encode_case, refute, show
+from ._search import Mutant, lemma_result, decode_case, encode_case, refute, show
 
 LEMMA = "L1 step bound"
 STATEMENT = "(1-θ_t) m_t²/v_t ≤ S_t ≤ K = max(max_{t<t0} S_t, 1/(1-γ)), time-varying β_t"
@@ -199,9 +199,4 @@ def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     viol.append(Violation("SC4", "K < ∞ needs β²/θ_t ≤ γ < 1 after t_0", e4 is not None, c4,
                           show(e4) if e4 else "", float(np.max(_excess(e4)[0])) if e4 else None,
                           1e3 if e4 else None))
-    ok = not res.found and all(v.found for v in viol)
-    return LemmaResult(LEMMA, STATEMENT, PROPERTY, res.cases, ok, res.lhs, res.rhs,
-                       show(res.example) if res.found else "", viol,
-                       details={"worst non-degenerate lhs/rhs": res.ratio,
-                                "local search evaluations": res.local_evals},
-                       seconds=time.perf_counter() - t0)
+    return lemma_result(LEMMA, STATEMENT, PROPERTY, res, viol, t0)

@@ -37,7 +37,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ._result import PROPERTY, LemmaResult, Violation, search
-from ._search import Mutant, _logit, _sig, refute, show
+from ._search import Mutant, lemma_result, _logit, _sig, refute, show
 
 LEMMA = "L2 decorrelation"
 STATEMENT = "E_t[G g/sqrt v] ≥ G²/(2 sqrt ṽ) - 2 sqrt(1-θ) σ E_t[g²/v]"
@@ -123,9 +123,4 @@ def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     viol = [Violation("A3", "E_t[G g/sqrt ṽ] = G²/sqrt ṽ needs E_t g = ∇f(x_t)", ev is not None, cv,
                       show(ev) if ev else "", sides(ev)[1] if ev else None,
                       sides(ev)[0] if ev else None)]
-    ok = not res.found and all(v.found for v in viol)
-    return LemmaResult(LEMMA, STATEMENT, PROPERTY, res.cases, ok, res.lhs, res.rhs,
-                       show(res.example) if res.found else "", viol,
-                       details={"worst non-degenerate lhs/rhs": res.ratio,
-                                "local search evaluations": res.local_evals},
-                       seconds=time.perf_counter() - t0)
+    return lemma_result(LEMMA, STATEMENT, PROPERTY, res, viol, t0)

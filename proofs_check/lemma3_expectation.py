@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 
 from ._gen import chi_seq, theta_seq
 from ._result import PROPERTY, LemmaResult
-from ._search import Mutant, dec_theta, enc_theta, refute, show
+from ._search import Mutant, lemma_result, dec_theta, enc_theta, refute, show
 
 LEMMA = "L3E log-sum in expectation"
 STATEMENT = "E Σ_t a_t Σ_k X_{t,k} ≤ χ_1 d log(1 + G²/(dε)) + (d/θ_1) Σ_t α_t sqrt(1-θ_t), adapted g_t"
@@ -202,8 +202,6 @@ def _show(c):
 def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
     res = refute_claim(pairs, quick, seed, shrink=True)
-    return LemmaResult(LEMMA, STATEMENT, PROPERTY, res.cases, not res.found, res.lhs, res.rhs,
-                       _show(res.example) if res.found else "",
-                       details={"worst non-degenerate lhs/rhs": res.ratio,
-                                "local search evaluations": res.local_evals},
-                       seconds=time.perf_counter() - t0)
+    out = lemma_result(LEMMA, STATEMENT, PROPERTY, res, (), t0)
+    out.counterexample = _show(res.example) if res.found else ""
+    return out

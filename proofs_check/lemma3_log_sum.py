@@ -44,7 +44,7 @@ from hypothesis import strategies as st
 
 from ._gen import chi_seq, grads, horizon, moments, theta_seq
 from ._result import LemmaResult, PROPERTY, Violation, search
-from ._search import Mutant, encode_case, decode_case, refute, show
+from ._search import Mutant, lemma_result, encode_case, decode_case, refute, show
 
 LEMMA = "L3 log-sum"
 STATEMENT = "Σ a_t X_t ≤ a_1 max(ℓ_t-ℓ_0)^+ + Σ a_t(1-θ_t)/θ_1; Σ χ_t X_t ≤ C_0 Σ a_t X_t"
@@ -137,7 +137,7 @@ def _log_step(c):
 def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
     res = refute_claim(pairs, quick, seed, shrink=True)
-    nv = 60 if quick else 500
+    nv = 300 if quick else 1000
     e2, c2 = search(_case(sc2=False), lambda c: _log_step(c)[0] > _log_step(c)[1] * (1 + 1e-6), nv, seed)
     e3, c3 = search(_case(sc3=False),
                     lambda c: pairs(c, False)[0][0] > pairs(c, False)[0][1] * (1 + 1e-6), nv, seed)
@@ -149,9 +149,4 @@ def check(quick: bool = False, seed: int = 0) -> LemmaResult:
                   e3 is not None, c3, show(e3) if e3 else "",
                   pairs(e3, False)[0][0] if e3 else None, pairs(e3, False)[0][1] if e3 else None),
     ]
-    ok = not res.found and all(v.found for v in viol)
-    return LemmaResult(LEMMA, STATEMENT, PROPERTY, res.cases, ok, res.lhs, res.rhs,
-                       show(res.example) if res.found else "", viol,
-                       details={"worst non-degenerate lhs/rhs": res.ratio,
-                                "local search evaluations": res.local_evals},
-                       seconds=time.perf_counter() - t0)
+    return lemma_result(LEMMA, STATEMENT, PROPERTY, res, viol, t0)

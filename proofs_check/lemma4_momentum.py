@@ -41,7 +41,7 @@ from adamtheory.bounds import schedule_constants
 
 from ._gen import beta_seq, chi_seq, grads, horizon, moments, theta_seq
 from ._result import LemmaResult, PROPERTY, Violation, search
-from ._search import Mutant, decode_case, encode_case, refute, show
+from ._search import Mutant, lemma_result, decode_case, encode_case, refute, show
 
 LEMMA = "L4 momentum energy"
 STATEMENT = "Σ α_t² m_t²/v_t ≤ K_m C_0² χ_1/(1-ρ) Σ a_t X_t"
@@ -133,9 +133,4 @@ def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     viol = [Violation("SC4", "K_m < ∞ needs β²/(ρ θ_t) ≤ ρ < 1 after t_0", e4 is not None, c4,
                       show(e4) if e4 else "", _sc4_sides(e4)[0] if e4 else None,
                       1e3 * _sc4_sides(e4)[1] if e4 else None)]
-    ok = not res.found and all(v.found for v in viol)
-    return LemmaResult(LEMMA, STATEMENT, PROPERTY, res.cases, ok, res.lhs, res.rhs,
-                       show(res.example) if res.found else "", viol,
-                       details={"worst non-degenerate lhs/rhs": res.ratio,
-                                "local search evaluations": res.local_evals},
-                       seconds=time.perf_counter() - t0)
+    return lemma_result(LEMMA, STATEMENT, PROPERTY, res, viol, t0)

@@ -10,7 +10,6 @@ import time
 import pytest
 
 from adamtheory.cli import main
-from proofs_check import mutants as M
 
 
 @pytest.fixture(scope="module")
