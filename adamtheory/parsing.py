@@ -108,7 +108,10 @@ class _Builder:
                 return operand
             raise self.fail("only unary + and - are allowed")
         if isinstance(node, ast.BinOp):
-            return self.binop(node, depth)
+            value = self.binop(node, depth)
+            if value.is_number:
+                self.check_magnitude(value)
+            return value
         if isinstance(node, ast.Call):
             return self.call(node, depth)
         kind = {
@@ -149,6 +152,12 @@ class _Builder:
             return sp.Rational(literal)
         except (TypeError, ValueError):
             return sp.Rational(repr(value))
+
+    def check_magnitude(self, value: sp.Expr) -> None:
+        try:
+            check_constant(value)
+        except ScheduleError as exc:
+            raise self.fail(str(exc)) from None
 
     def name(self, ident: str) -> sp.Expr:
         if ident == "t":
@@ -218,7 +227,7 @@ def _short_number(x: sp.Expr) -> str:
     if len(text) <= 24 or not x.is_number:
         return text if len(text) <= 24 else text[:21] + "..."
     try:
-        return f"{float(sp.N(x, 6)):.4g}"
+        return str(sp.N(x, 4))
     except (TypeError, ValueError, OverflowError):
         return text[:21] + "..."
 
@@ -237,6 +246,9 @@ def check_power(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
                                 f"[-{MAX_EXPONENT}, {MAX_EXPONENT}]")
         if base.is_zero and exponent.is_negative:
             raise ScheduleError("division by zero (0 to a negative power)")
+        if base.is_number and base.is_negative and not exponent.is_integer:
+            raise ScheduleError(f"({_short_number(base)})**({_short_number(exponent)}): a negative "
+                                "number to a fractional power is not a real number")
     elif not (base.is_number and base.is_positive):
         if base.is_number:
             raise ScheduleError("a non-positive number raised to a power that depends on t")
@@ -293,6 +305,19 @@ def _check_growth(base: sp.Expr, exponent: sp.Expr) -> None:
 def _short_exponent(e: sp.Expr) -> str:
     text = str(e)
     return text if len(text) <= 30 else text[:27] + "..."
+
+
+def check_constant(value: sp.Expr) -> sp.Expr:
+    """A constant (``1e300/1e-86``, or a product of parameter values) must be 0 or have a
+    magnitude in [10^-MAX_MAGNITUDE, 10^MAX_MAGNITUDE]; raise :class:`ScheduleError` if not."""
+    try:
+        f = abs(float(sp.N(value, 15)))
+    except (TypeError, ValueError, OverflowError):
+        f = math.inf
+    if value != 0 and not 10.0 ** -MAX_MAGNITUDE <= f <= 10.0 ** MAX_MAGNITUDE:
+        raise ScheduleError(f"the constant {_short_number(value)} is outside the accepted "
+                            f"magnitudes: 0 or between 1e-{MAX_MAGNITUDE} and 1e{MAX_MAGNITUDE}")
+    return value
 
 
 def check_exp(arg: sp.Expr) -> sp.Expr:

@@ -21,7 +21,8 @@ import numpy as np
 import sympy as sp
 
 from .errors import ScheduleError
-from .parsing import MAX_MAGNITUDE, T, check_exp, check_power, parameter_symbol, parse_expression
+from .parsing import (MAX_MAGNITUDE, T, check_constant, check_exp, check_power, parameter_symbol,
+                      parse_expression)
 
 __all__ = ["Schedule", "constant", "power", "one_minus_power", "to_rational", "exact_at", "T"]
 
@@ -184,7 +185,8 @@ def _bind_checked(expr: sp.Expr, subs: dict) -> sp.Expr:
         return check_power(*args)
     if isinstance(expr, sp.exp):
         return check_exp(args[0])
-    return expr.func(*args)
+    out = expr.func(*args)
+    return check_constant(out) if out.is_number and isinstance(expr, (sp.Add, sp.Mul)) else out
 
 
 @dataclass(frozen=True)

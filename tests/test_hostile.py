@@ -585,6 +585,22 @@ def test_rounding_to_one_is_not_called_one(worker):
     assert res["rc"] == 2 and "θ_t = 1 at t = 3" in res["err"]
 
 
+#: Found by the long profile of this suite (not in the issue's list).
+FOUND = ["(1e300)/(1.263924490735041e-86)", "(-1.0)**(0.25)", "1e-200*1e-200",
+         "exp(exp(exp(100)))"]
+
+
+@pytest.mark.parametrize("text", FOUND)
+def test_found_by_the_suite(worker, text):
+    res = worker.api("schedule", text=text)
+    assert_clean(res, text)
+    assert res["rc"] == 2
+    res = worker.cli("check", "--alpha", "0.5", "--beta", "0.9", "--theta", text,
+                     "--numeric-only", "--numeric-range", "1000", "--json")
+    assert_clean(res, text, json_out=True)
+    assert res["rc"] == 2
+
+
 # ---------------------------------------------------------------------------------- subprocess
 def _limited(argv, cwd, seconds=TIME_LIMIT, mem=3 << 30):
     import resource
