@@ -92,15 +92,31 @@ def leading(expr: sp.Expr, var: sp.Symbol = t) -> Leading | None:
     expr = sp.sympify(expr)
     if var not in expr.free_symbols:
         return Leading(expr, sp.Integer(0), sp.Integer(0), sp.Integer(0)) if expr != 0 else None
-    try:
-        order = sp.Order(expr, (var, sp.oo)).expr
-    except SymbolicTimeout:
-        raise
-    except Exception:  # sympy raises many types (PoleError, NotImplementedError, RecursionError)
+    # Candidates for the leading term: the leading term at x = 1/t → 0 (fast), sympy's Order
+    # at infinity, and the Order at x = 1/t → 0 (the Order at infinity is wrong for some
+    # differences such as (t-1)^(-1/2) - t^(-1/2): it gives O(0) or O(1)). A candidate is
+    # accepted only when expr / core has a finite non-zero limit, so a wrong one is never used.
+    x = sp.Dummy("x", positive=True)
+    candidates = (lambda: expr.subs(var, 1 / x).as_leading_term(x).subs(x, 1 / var),
+                  lambda: sp.Order(expr, (var, sp.oo)).expr,
+                  lambda: sp.Order(expr.subs(var, 1 / x), x).expr.subs(x, 1 / var))
+    for candidate in candidates:
+        try:
+            order = candidate()
+        except SymbolicTimeout:
+            raise
+        except Exception:  # sympy raises many types (PoleError, NotImplementedError, RecursionError)
+            continue
+        found = _leading_of_order(expr, order, var)
+        if found is not None:
+            return found
+    return None
+
+
+def _leading_of_order(expr: sp.Expr, order: sp.Expr, var: sp.Symbol) -> Leading | None:
+    """The leading behaviour c·core of ``expr`` given a candidate ``order`` (None if it is wrong)."""
+    if order == 0:
         return None
-    if order == 0 or var not in order.free_symbols and order.is_number:
-        if order == 0:
-            return None
     order = _clean(order, var)
     p, q, h = sp.Integer(0), sp.Integer(0), sp.Integer(0)
     rest = sp.Integer(1)

@@ -245,6 +245,42 @@ def _f_star(problem):
 GENERIC_LHS = "(E||∇f(x_τ)||^(4/3))^(3/2), τ uniform on {1..T}"
 
 
+def _problem_outside(problem) -> str:
+    """Why Theorem 1 does not apply to ``problem`` ("" when it does: A1-A4 declared, L, G and
+    f* known, unconstrained)."""
+    for a in ("A1", "A2", "A3", "A4"):
+        if not problem.assumptions.get(a, False):
+            note = problem.meta.get("assumption_notes", {}).get(a, "")
+            return f"{problem.name} does not satisfy {a}" + (f" ({note})" if note else "")
+    for c in ("L", "G"):
+        if c not in problem.constants:
+            return f"{problem.name} declares no constant {c}"
+    if _f_star(problem) is None:
+        return f"{problem.name} declares no f* (or lower bound): f(x_1) - f* is unknown"
+    if problem.bounded or np.any(np.isfinite(problem.lower)) or np.any(np.isfinite(problem.upper)):
+        return f"{problem.name} is constrained (projection); the derivation is for unconstrained problems"
+    return ""
+
+
+def generic_floor(verdict, problem) -> tuple[float | None, str]:
+    """The floor of the Generic Adam bound (Corollary 2 of docs/derivations.md §4) on ``problem``
+    for a :func:`adamtheory.conditions.check` verdict: ``(value, "")``, or ``(None, reason)``
+    when the verdict has no floor or the theorem does not apply to the problem.
+
+    The value is lim_{T→∞} of :func:`generic_bound`'s right-hand side, ℓ·C' with
+    ℓ = lim S_T/(T α_T); ``adamtheory bound`` at large T approaches it from above.
+    """
+    from .conditions import floor_value
+
+    if verdict.floor is None:
+        return None, "the verdict has no floor (Corollary 2 needs S_T/(T α_T) → ℓ > 0 and every other item holding)"
+    reason = _problem_outside(problem)
+    if reason:
+        return None, f"not applicable: {reason}"
+    G, L = float(problem.constants["G"]), float(problem.constants["L"])
+    return floor_value(verdict.floor, G, L, int(problem.dim), float(verdict.spec.eps)), ""
+
+
 def generic_bound(spec, problem, checkpoints, x0=None, check_conditions: bool = True,
                   verdict=None) -> Bound:
     """The Generic Adam bound with the derived constants (see the module docstring).
@@ -259,20 +295,9 @@ def generic_bound(spec, problem, checkpoints, x0=None, check_conditions: bool = 
     if spec.eps_mode != "v0" or spec.bias_correction:
         return _na(name, "the derivation is for the generic form (eps_mode v0, no bias correction)",
                    GENERIC_LHS, src)
-    for a in ("A1", "A2", "A3", "A4"):
-        if not problem.assumptions.get(a, False):
-            note = problem.meta.get("assumption_notes", {}).get(a, "")
-            return _na(name, f"{problem.name} does not satisfy {a}" + (f" ({note})" if note else ""),
-                       GENERIC_LHS, src)
-    for c in ("L", "G"):
-        if c not in problem.constants:
-            return _na(name, f"{problem.name} declares no constant {c}", GENERIC_LHS, src)
-    if _f_star(problem) is None:
-        return _na(name, f"{problem.name} declares no f* (or lower bound): f(x_1) - f* is unknown",
-                   GENERIC_LHS, src)
-    if problem.bounded or np.any(np.isfinite(problem.lower)) or np.any(np.isfinite(problem.upper)):
-        return _na(name, f"{problem.name} is constrained (projection); the derivation is for "
-                         "unconstrained problems", GENERIC_LHS, src)
+    reason = _problem_outside(problem)
+    if reason:
+        return _na(name, reason, GENERIC_LHS, src)
     n = max(int(ck[-1]), 1000)     # constants over a longer range are still valid (sups)
     alpha, beta, theta = _tables(spec, n)
     try:

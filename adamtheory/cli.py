@@ -104,10 +104,11 @@ def _print_verdict(v) -> None:
     print(f"  ratio limit        {v.ratio_limit if v.ratio_limit is not None else 'unknown'}")
     print(f"  rate               {v.rate or '-'}")
     print(f"  bound              {v.bound}")
+    print(f"  rests on           {v.theorem or '-'}")
     for note in v.notes:
         print(f"  note: {note}")
-    verdict = {True: "converges: the sufficient condition holds",
-               False: "no guarantee: the sufficient condition fails (it is sufficient, not necessary)",
+    verdict = {True: "converges: every hypothesis of Theorem 1 and of Corollary 1 holds",
+               False: "no guarantee: an item above fails (the condition is sufficient, not necessary)",
                None: "undecided: see the conditions above"}[v.converges]
     print(f"\n  verdict: {verdict}")
 
@@ -127,15 +128,29 @@ def cmd_check(args) -> int:
     spec = _spec_from_args(args)
     require_memory(CHECK_BYTES_PER_STEP * args.numeric_range, f"--numeric-range {args.numeric_range}",
                    "give a smaller range (the default is 10^6)")
+    if args.problem_param and not args.problem:
+        raise InputError("--problem-param needs --problem NAME")
+    problem = _problem_from_args(args) if args.problem else None
     verdict = check(spec, numeric_range=args.numeric_range, symbolic=not args.numeric_only)
+    floor = None
+    if problem is not None:
+        from .bounds import generic_floor
+
+        value, reason = generic_floor(verdict, problem)
+        floor = {"problem": problem.name, "value": value, "reason": reason or None}
     if args.json:
         d = verdict.to_dict()
         out = {**d.pop("conditions"), **d}
+        if floor is not None:
+            out["floor_on_problem"] = floor
         from .limits import dumps
 
         print(dumps(out, indent=2, ensure_ascii=False))
     else:
         _print_verdict(verdict)
+        if floor is not None:
+            text = f"{floor['value']:.4g}" if floor["value"] is not None else floor["reason"]
+            print(f"  floor on {floor['problem']}: {text}")
     return 0
 
 
@@ -312,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--numeric-range", type=int, default=10**6, metavar="N",
                    help="steps 1..N for range checks and numeric certificates (default 10^6)")
     p.add_argument("--numeric-only", action="store_true", help="skip sympy; numeric certificates only")
+    p.add_argument("--problem", default=None,
+                   help="a catalog problem whose constants (G, L, d) give the floor of the bound a number "
+                        "when the verdict has one (constant θ)")
+    p.add_argument("--problem-param", action="append", metavar="NAME=VALUE",
+                   help="a parameter of --problem (repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_check)
 

@@ -1,22 +1,34 @@
 """The sufficient condition for Generic Adam (REFERENCE section 2), decided for a spec.
 
-For schedules α_t, β_t, θ_t the checker decides
+A verdict rests on a statement that ``docs/derivations.md`` proves, and names it. Theorem 1
+there bounds (E||∇f(x_τ)||^{4/3})^{3/2} by (C + C'·S_T + C''·D_T + C'''·V_T) / (T α_T), with
+S_T = Σ_{t≤T} α_t sqrt(1 - θ_t), D_T = Σ_{2≤t≤T} |α_{t-1} - α_t| / sqrt(1 - θ_{t-1}) and
+V_T = Σ_{2≤t≤T} |β_t/(1-β_t) - β_{t-1}/(1-β_{t-1})|. The checker decides each hypothesis of
+the theorem and each condition of its corollaries as one item of the verdict:
 
+* **form** the form of the algorithm the theorem is proved for: ε enters only as v_0 = ε
+  (``eps_mode="v0"``); Adam's bias correction is a fixed factor of α_t only for constant β and
+  θ, and is then folded into α_t exactly;
+* **H0** θ_1 > 0 (with θ_1 = 0, v_1 = g_1² and ε is dropped: a zero coordinate of g_1 gives 0/0);
 * **SC1** 0 ≤ β_t ≤ β < 1 for a constant β;
 * **SC2** 0 ≤ θ_t < 1, θ_t non-decreasing, θ_t > 0 from t = 2 on;
 * **SC3** χ_t = α_t / sqrt(1 - θ_t) is almost non-increasing; the smallest constant is
   C_0 = sup_t χ_t / min_{k≤t} χ_k;
 * **SC4** β² < θ := lim θ_t, reported with t_0 = min{t : θ_t > β²} and γ = β²/θ_{t_0}
   (given SC2, θ_t is non-decreasing, so SC4 holds iff such a t_0 exists);
-* the **convergence condition** Σ_{t≤T} α_t sqrt(1 - θ_t) = o(T α_T).
+* **convergence** S_T = o(T α_T);
+* **D_T**, **V_T** D_T = o(T α_T) and V_T = o(T α_T) (an oscillating α_t or β_t breaks them
+  while SC1-SC4 and the convergence condition hold).
 
 Each item is *holds*, *fails* or *undecided*, with a one-line reason and the method that decided
 it: ``symbolic`` (sympy, exact), or ``numeric`` (a certificate computed over a stated range of t,
 used when sympy cannot decide; the range is part of the answer). Nothing is guessed silently.
 
-With the conditions, the bound (E||∇f(x_τ)||^{4/3})^{3/2} ≤ (C + C' Σ α_t sqrt(1-θ_t)) / (T α_T)
-decays at the rate reported in :attr:`Verdict.rate`. When the convergence condition fails with
-a finite limit L of the ratio, the bound still gives a neighbourhood of size O(L).
+``converges`` is True only when every item holds (:data:`COROLLARY_1`: the right-hand side
+tends to 0, at the rate O((1 + S_T + D_T + V_T) / (T α_T)) of :attr:`Verdict.rate`). When every
+item but the convergence condition holds and S_T / (T α_T) → ℓ ∈ (0, ∞), :data:`COROLLARY_2`
+gives the bound's floor ℓ·C' (:attr:`Verdict.floor`), an expression in the problem's constants
+G, L, d, ε; it does not shrink as θ → 1, because C' contains χ_1 = α_1/sqrt(1-θ_1).
 """
 
 from __future__ import annotations
@@ -44,7 +56,12 @@ from .specs import OptimizerSpec
 
 HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
 SYMBOLIC, NUMERIC = "symbolic", "numeric"
-CONDITIONS = ("SC1", "SC2", "SC3", "SC4", "convergence")
+CONDITIONS = ("form", "H0", "SC1", "SC2", "SC3", "SC4", "convergence", "D_T", "V_T")
+
+#: The statements of docs/derivations.md a verdict rests on.
+THEOREM_1 = "Theorem 1 (docs/derivations.md §4)"
+COROLLARY_1 = "Corollary 1 of Theorem 1 (docs/derivations.md §4): S_T, D_T, V_T = o(T α_T)"
+COROLLARY_2 = "Corollary 2 of Theorem 1 (docs/derivations.md §4): the floor ℓ·C'"
 
 #: Steps t = 1..NUMERIC_RANGE are evaluated for numeric certificates and range checks.
 NUMERIC_RANGE = 10**6
@@ -94,6 +111,8 @@ class Verdict:
     converges: bool | None
     bound: str
     notes: tuple = ()
+    theorem: str | None = None
+    floor: dict | None = None
 
     @property
     def method(self) -> str:
@@ -116,6 +135,8 @@ class Verdict:
             "converges": self.converges,
             "bound": self.bound,
             "method": self.method,
+            "theorem": self.theorem,
+            "floor": self.floor,
             "notes": list(self.notes),
         }
 
@@ -454,15 +475,10 @@ class _Rate:
     exponent: float | None = None
     log_power: float | None = None
     bound: str = ""
-
-
-def _neighbourhood(L, theta: sp.Expr) -> str:
-    text = f"the bound tends to C'·{_fmt(L)}: convergence only to a neighbourhood of size O({_fmt(L)})"
-    if t not in theta.free_symbols and theta != 1:
-        k = sp.nsimplify(L / sp.sqrt(1 - theta))
-        if k.is_Rational:
-            text += f" = O({_fmt(k)}·sqrt(1-θ))" if k != 1 else " = O(sqrt(1-θ))"
-    return text
+    #: S_T ~ ``numerator`` (an expression in T; None when S_T converges), decided symbolically
+    numerator: sp.Expr | None = None
+    #: the exact limit ℓ of S_T / (T α_T) when it is a positive number
+    limit: sp.Expr | None = None
 
 
 def _convergence_symbolic(alpha: sp.Expr, theta: sp.Expr) -> _Rate | None:
@@ -476,96 +492,338 @@ def _convergence_symbolic(alpha: sp.Expr, theta: sp.Expr) -> _Rate | None:
     if so.convergent:
         sum_order = "O(1) (the series converges)"
         if step_lim == sp.oo:
-            rate_expr = 1 / step
             res = ConditionResult(
                 "convergence", HOLDS,
                 f"Σ α_t sqrt(1-θ_t) converges while T α_T ~ {step_order[2:-1]} → ∞",
                 details={"ratio_limit": 0},
             )
-            ratio = "0"
-        else:
-            res = ConditionResult(
-                "convergence", FAILS,
-                f"T α_T stays bounded (→ {_fmt(step_lim)}) while Σ α_t sqrt(1-θ_t) > 0: the ratio does not vanish",
-                details={"ratio_limit": "positive"},
-            )
-            return _Rate(res, sum_order, step_order, "> 0", bound="no decay: T α_T does not grow")
-    else:
-        sum_order = f"~ {sp.sstr(so.equivalent)}"
-        lim = _limit(sp.simplify(so.equivalent / step), N)
-        if lim is None:
-            return None
-        ratio = _fmt(lim) if lim.is_number and lim != sp.oo else str(lim)
-        if lim == 0:
-            rate_expr = so.equivalent / step
-            res = ConditionResult(
-                "convergence", HOLDS,
-                f"Σ α_t sqrt(1-θ_t) {sum_order} is o(T α_T) with T α_T ~ {step_order[2:-1]}",
-                details={"ratio_limit": 0},
-            )
-        elif lim == sp.oo:
-            res = ConditionResult(
-                "convergence", FAILS,
-                f"Σ α_t sqrt(1-θ_t) {sum_order} outgrows T α_T ~ {step_order[2:-1]}: the bound diverges",
-                details={"ratio_limit": "oo"},
-            )
-            return _Rate(res, sum_order, step_order, "oo", bound="no guarantee: the right-hand side grows with T")
-        else:
-            res = ConditionResult(
-                "convergence", FAILS,
-                f"Σ α_t sqrt(1-θ_t) / (T α_T) → {_fmt(lim)} ≠ 0",
-                details={"ratio_limit": lim},
-            )
-            return _Rate(res, sum_order, step_order, ratio, bound=_neighbourhood(lim, theta))
-    rate = _safe(order_string, sp.simplify(rate_expr))
-    ex = _safe(exponents, sp.simplify(rate_expr))
-    return _Rate(
-        res, sum_order, step_order, ratio, rate,
-        ex[0] if ex else None, ex[1] if ex else None,
-        bound=f"(E||∇f(x_τ)||^(4/3))^(3/2) = {rate}",
+            return _Rate(res, sum_order, step_order, "0")
+        res = ConditionResult(
+            "convergence", FAILS,
+            f"T α_T stays bounded (→ {_fmt(step_lim)}) while Σ α_t sqrt(1-θ_t) > 0: the ratio does not vanish",
+            details={"ratio_limit": "positive"},
+        )
+        return _Rate(res, sum_order, step_order, "> 0", bound="no decay: T α_T does not grow")
+    sum_order = f"~ {sp.sstr(so.equivalent)}"
+    lim = _limit(sp.simplify(so.equivalent / step), N)
+    if lim is None:
+        return None
+    ratio = _fmt(lim) if lim.is_number and lim != sp.oo else str(lim)
+    if lim == 0:
+        res = ConditionResult(
+            "convergence", HOLDS,
+            f"Σ α_t sqrt(1-θ_t) {sum_order} is o(T α_T) with T α_T ~ {step_order[2:-1]}",
+            details={"ratio_limit": 0},
+        )
+        return _Rate(res, sum_order, step_order, ratio, numerator=so.equivalent)
+    if lim == sp.oo:
+        res = ConditionResult(
+            "convergence", FAILS,
+            f"Σ α_t sqrt(1-θ_t) {sum_order} outgrows T α_T ~ {step_order[2:-1]}: the bound diverges",
+            details={"ratio_limit": "oo"},
+        )
+        return _Rate(res, sum_order, step_order, "oo", bound="no guarantee: the right-hand side grows with T")
+    res = ConditionResult(
+        "convergence", FAILS,
+        f"Σ α_t sqrt(1-θ_t) / (T α_T) → ℓ = {_fmt(lim)} ≠ 0",
+        details={"ratio_limit": lim},
     )
+    return _Rate(res, sum_order, step_order, ratio, numerator=so.equivalent, limit=lim,
+                 bound=f"the bound does not vanish: S_T/(T α_T) → ℓ = {_fmt(lim)}")
+
+
+def _slope_certificate(name: str, what: str, cum: np.ndarray, alpha: np.ndarray, n: int):
+    """Numeric certificate that ``cum`` (a partial-sum table over t = 1..n) is o(T α_T): the
+    log-log slope of cum_T/(T α_T) over the last two decades of the range, with the thresholds
+    of the convergence condition. Returns (ConditionResult, ratio table)."""
+    ts = np.arange(1, n + 1, dtype=float)
+    ratio = cum / (ts * alpha)
+    rng = _range_str(n)
+    if not np.any(cum > 0):
+        return ConditionResult(name, HOLDS, f"{what} = 0 on {rng}", NUMERIC, (1, n),
+                               {"ratio_at_end": 0.0}), ratio
+    grid = np.unique(np.geomspace(max(10, n // 100), n, 25).astype(int)) - 1
+    grid = grid[ratio[grid] > 0]
+    details = {"ratio_at_end": float(ratio[-1])}
+    if grid.size < 5:
+        return ConditionResult(name, UNDECIDED, f"{what} / (T α_T) is 0 on most of {rng}",
+                               NUMERIC, (1, n), details), ratio
+    slope = float(np.polyfit(np.log(ts[grid]), np.log(ratio[grid]), 1)[0])
+    details["ratio_slope"] = slope
+    if slope < -RATIO_SLOPE_HOLDS and bool(np.all(np.diff(ratio[grid]) < 0)):
+        return ConditionResult(
+            name, HOLDS, f"{what} / (T α_T) falls like T^{slope:.3f} over the last two decades of {rng}",
+            NUMERIC, (1, n), details), ratio
+    if slope > -RATIO_SLOPE_FAILS:
+        return ConditionResult(
+            name, FAILS, f"{what} / (T α_T) does not fall over {rng} (slope {slope:.3f}, "
+            f"value {ratio[-1]:.4g} at t = {n})", NUMERIC, (1, n), details), ratio
+    return ConditionResult(
+        name, UNDECIDED, f"{what} / (T α_T) falls too slowly to decide on {rng} (slope {slope:.3f})",
+        NUMERIC, (1, n), details), ratio
 
 
 def _convergence_numeric(tables: dict, n: int) -> _Rate:
     alpha = tables["alpha"]
-    a = alpha * np.sqrt(1.0 - tables["theta"])
-    s = np.cumsum(a)
+    s = tables["S"]
     ts = np.arange(1, n + 1, dtype=float)
-    ratio = s / (ts * alpha)
     grid = np.unique(np.geomspace(max(10, n // 100), n, 25).astype(int)) - 1
-    slope = float(np.polyfit(np.log(ts[grid]), np.log(ratio[grid]), 1)[0])
-    rhs = (1.0 + s) / (ts * alpha)
-    rate_slope = float(np.polyfit(np.log(ts[grid]), np.log(rhs[grid]), 1)[0])
-    decreasing = bool(np.all(np.diff(ratio[grid]) < 0))
     rng = _range_str(n)
     sum_slope = float(np.polyfit(np.log(ts[grid]), np.log(s[grid]), 1)[0])
     step_slope = float(np.polyfit(np.log(ts[grid]), np.log(ts[grid] * alpha[grid]), 1)[0])
     sum_order = f"≈ T^{sum_slope:.3f} (numeric fit on {rng})"
     step_order = f"≈ T^{step_slope:.3f} (numeric fit on {rng})"
-    if slope < -RATIO_SLOPE_HOLDS and decreasing:
-        res = ConditionResult(
-            "convergence", HOLDS,
-            f"Σ α_t sqrt(1-θ_t) / (T α_T) falls like T^{slope:.3f} over the last two decades of {rng}",
-            NUMERIC, (1, n), {"ratio_at_end": float(ratio[-1]), "ratio_slope": slope},
-        )
-        rate = f"≈ O(T^{rate_slope:.3f}) (numeric fit on {rng})"
-        return _Rate(res, sum_order, step_order, f"→ 0 (numeric; {ratio[-1]:.4g} at t = {n})",
-                     rate, rate_slope, None, bound=f"(E||∇f(x_τ)||^(4/3))^(3/2) {rate}")
-    if slope > -RATIO_SLOPE_FAILS:
-        res = ConditionResult(
-            "convergence", FAILS,
-            f"Σ α_t sqrt(1-θ_t) / (T α_T) does not fall over {rng} (slope {slope:.3f}, "
-            f"value {ratio[-1]:.4g} at t = {n})",
-            NUMERIC, (1, n), {"ratio_at_end": float(ratio[-1]), "ratio_slope": slope},
-        )
+    res, ratio = _slope_certificate("convergence", "Σ α_t sqrt(1-θ_t)", s, alpha, n)
+    if res.status == HOLDS:
+        return _Rate(res, sum_order, step_order, f"→ 0 (numeric; {ratio[-1]:.4g} at t = {n})")
+    if res.status == FAILS:
         return _Rate(res, sum_order, step_order, f"≈ {ratio[-1]:.4g} (numeric)",
-                     bound=f"a neighbourhood of size about {ratio[-1]:.3g} at best (numeric)")
-    res = ConditionResult(
-        "convergence", UNDECIDED,
-        f"Σ α_t sqrt(1-θ_t) / (T α_T) falls too slowly to decide on {rng} (slope {slope:.3f})",
-        NUMERIC, (1, n), {"ratio_at_end": float(ratio[-1]), "ratio_slope": slope},
-    )
+                     bound=f"the bound does not vanish: S_T/(T α_T) ≈ {ratio[-1]:.3g} at t = {n} (numeric)")
     return _Rate(res, sum_order, step_order, None, bound="undecided")
+
+
+# ----------------------------------------------------------------------------- form and H0
+def _form(spec: OptimizerSpec, folded: bool) -> ConditionResult:
+    if spec.eps_mode != "v0":
+        return ConditionResult(
+            "form", FAILS,
+            f"eps_mode={spec.eps_mode}: ε is not v_0 = ε; {THEOREM_1} is proved for the generic form "
+            "only (use --variant generic)",
+        )
+    if spec.bias_correction and not folded:
+        return ConditionResult(
+            "form", FAILS,
+            "bias correction with time-varying β_t or θ_t is not a fixed factor of α_t; "
+            f"{THEOREM_1} covers the form without it",
+        )
+    how = "; bias correction folded into α_t exactly" if folded else ""
+    return ConditionResult("form", HOLDS, f"generic form: ε enters only as v_0 = ε{how}")
+
+
+def _h0(theta: sp.Expr) -> ConditionResult:
+    th1 = theta.subs(t, 1)
+    if th1.is_number and th1 > 0:
+        return ConditionResult(
+            "H0", HOLDS, f"θ_1 = {_fmt(th1)} > 0: v_1 ≥ θ_1 ε keeps ε in the bound", details={"theta_1": th1}
+        )
+    return ConditionResult(
+        "H0", FAILS,
+        "θ_1 = 0 drops v_0 = ε (v_1 = g_1², 0/0 on a zero coordinate of g_1): not covered by "
+        f"{THEOREM_1}; a θ_t with θ_1 > 0 is, e.g. 1 - 1/(t+1) for AdaGrad "
+        "(v_t = (ε + Σ_(i≤t) g_i²)/(t+1))",
+        details={"theta_1": th1},
+    )
+
+
+# ----------------------------------------------------------------------------- D_T and V_T
+def _monotone_from(expr: sp.Expr, values: np.ndarray):
+    """(t1, +1) when expr is non-increasing on [t1, ∞), (t1, -1) when non-decreasing, or None.
+
+    sympy is asked only from past the last change of direction of the table ``values``
+    (t = 1..n): an expression that is not monotone on the table is not monotone from any
+    t1 before it."""
+    if not _SYMBOLIC.get():
+        return None
+    n = values.size
+    d = np.diff(values)
+    tol = 1e-12 * np.abs(values[1:])
+    signs = [np.flatnonzero(d < -tol), np.flatnonzero(d > tol)]
+    if signs[0].size and signs[1].size:
+        last_turn = int(min(signs[0][-1], signs[1][-1])) + 2
+        if last_turn > n // 2:
+            return None
+    else:
+        last_turn = 1
+    deadline = time.monotonic() + SYMBOLIC_BUDGET
+    for e in range(int(math.ceil(math.log2(last_turn))), 21):
+        t1 = 2**e
+        if t1 > n or time.monotonic() > deadline:
+            return None
+        for sign, test in ((1, sp.is_decreasing), (-1, sp.is_increasing)):
+            try:
+                with budget(3):
+                    answer = test(expr, _interval(t1), t)
+            except Exception:  # a timeout, or sympy cannot handle the expression: give up
+                return None
+            if answer:
+                return t1, sign
+    return None
+
+
+def _d_exact(alpha: sp.Expr, theta: sp.Expr, sign: int):
+    """Order of D_T = Σ_{t<T} sign·(α_t - α_{t+1}) / sqrt(1 - θ_t) (None if unknown); the index
+    is shifted by one so that sympy sees t ≥ 1 (t - 1 would give Abs(t - 1) under roots)."""
+    return _safe(partial_sum_order, sign * (alpha - alpha.subs(t, t + 1)) / sp.sqrt(1 - theta))
+
+
+def _d_symbolic(alpha: sp.Expr, theta: sp.Expr, step, step_lim, tables: dict, chi_bounded: bool):
+    """D_T = o(T α_T) decided by sympy, with α_t monotone from some t1 on.
+
+    For α_t non-increasing from t1, with ω_t = 1 - θ_t non-increasing (SC2) and χ_t bounded
+    (SC3), each term is (χ_{t-1} - χ_t) + χ_t (1 - sqrt(ω_t/ω_{t-1})) and 1 - sqrt(u) ≤ -log u,
+    so D_T ≤ D_{t1} + χ_{t1} + sup χ · log(ω_{t1}/ω_T) = O(1 + log(1/ω_T)): one limit decides.
+    Otherwise the order of the partial sums of |α_{t-1} - α_t| / sqrt(ω_{t-1}) is computed.
+    Returns (result, numerator, exact) or None; ``numerator`` is D_T's order (an upper bound
+    when ``exact`` is False), None when D_T is bounded."""
+    mono = _monotone_from(alpha, tables["alpha"])
+    if mono is None or step_lim is None:
+        return None
+    t1, sign = mono
+    how = f"α_t is {'non-increasing' if sign > 0 else 'non-decreasing'} from t = {t1} on"
+    if sign > 0 and chi_bounded and step_lim == sp.oo:
+        ell = sp.expand_log(sp.log(1 / (1 - theta)), force=True)
+        if t not in ell.free_symbols:
+            return ConditionResult("D_T", HOLDS, f"{how} and θ_t is constant: D_T ≤ D_(t1) + χ_(t1) is bounded"), None, True
+        ell_T = ell.subs(t, N)
+        if _limit(ell_T / step, N) == 0:
+            return ConditionResult(
+                "D_T", HOLDS,
+                f"{how}: D_T ≤ D_(t1) + χ_(t1) + sup χ_t · log(ω_(t1)/ω_T) (SC2, SC3) = O(log(1/(1-θ_T))), "
+                "which is o(T α_T)"), ell_T, False
+    so = _d_exact(alpha, theta, sign)
+    if so is None:
+        return None
+    if so.convergent:
+        if step_lim == sp.oo:
+            return ConditionResult("D_T", HOLDS, f"{how}; D_T converges while T α_T → ∞"), None, True
+        return ConditionResult("D_T", FAILS, f"{how}; D_T > 0 while T α_T stays bounded"), None, True
+    lim = _limit(sp.simplify(so.equivalent / step), N)
+    if lim is None:
+        return None
+    text = f"{how}; D_T ~ {sp.sstr(so.equivalent)}"
+    if lim == 0:
+        return ConditionResult("D_T", HOLDS, f"{text} is o(T α_T)"), so.equivalent, True
+    return ConditionResult("D_T", FAILS, f"{text} is not o(T α_T) (ratio → {_fmt(lim)})",
+                           details={"ratio_limit": lim}), None, True
+
+
+def _d_item(alpha, theta, beta, step, step_lim, tables, n, chi_bounded):
+    if t not in alpha.free_symbols:
+        return ConditionResult("D_T", HOLDS, "α_t is constant: D_T = 0"), None, True
+    if beta == 0:
+        return ConditionResult("D_T", HOLDS, "β_t = 0: C'' = 0, D_T does not enter the bound"), None, True
+    found = _d_symbolic(alpha, theta, step, step_lim, tables, chi_bounded)
+    if found is not None:
+        return found
+    return _slope_certificate("D_T", "D_T", tables["D"], tables["alpha"], n)[0], None, True
+
+
+def _v_item(beta, beta_bound, step_lim, tables, n):
+    if t not in beta.free_symbols:
+        return ConditionResult("V_T", HOLDS, "β_t is constant: V_T = 0")
+    mono = _monotone_from(beta, tables['beta']) if beta_bound is not None and step_lim == sp.oo else None
+    if mono is not None:
+        t1, sign = mono
+        return ConditionResult(
+            "V_T", HOLDS,
+            f"β_t is {'non-increasing' if sign > 0 else 'non-decreasing'} from t = {t1} on and ≤ β < 1, "
+            "so V_T is bounded (by the total variation of β_t/(1-β_t)) while T α_T → ∞",
+        )
+    return _slope_certificate("V_T", "V_T", tables["V"], tables["alpha"], n)[0]
+
+
+# ----------------------------------------------------------------------------- rate and floor
+def _pq(expr: sp.Expr):
+    """(p, q) with expr ~ c T^p log(T)^q read off its structure (a product, or a sum of
+    products, of numbers, T^p and log(T)^q), or None: no limits, so it is cheap."""
+    best = None
+    for term in sp.Add.make_args(sp.expand(sp.expand_log(expr, force=True))):
+        p = q = sp.Integer(0)
+        for factor in sp.Mul.make_args(term):
+            base, ex = factor.as_base_exp()
+            if factor.is_number:
+                if factor == 0:
+                    break
+                continue
+            if not ex.is_number:
+                return None
+            if base == N:
+                p += ex
+            elif base == sp.log(N):
+                q += ex
+            else:
+                return None
+        if best is None or (p, q) > best:
+            best = (p, q)
+    return best
+
+
+def _dominates(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """Whether a/b → ∞ as T → ∞ (True), stays bounded (False), or None when unknown."""
+    pa, pb = _pq(a), _pq(b)
+    if pa is not None and pb is not None:
+        return pa > pb
+    lim = _limit(sp.simplify(a / b), N)
+    return None if lim is None else lim == sp.oo
+
+
+def _rate_symbolic(step, numerators):
+    """Order of (1 + S_T + D_T) / (T α_T) from the symbolic orders of S_T and D_T (V_T is
+    bounded when decided symbolically); None when sympy cannot compare them."""
+    dom = sp.Integer(1)
+    for e in numerators:
+        if e is None:
+            continue
+        bigger = _dominates(e, dom)
+        if bigger is None:
+            return None
+        if bigger:
+            dom = e
+    expr = sp.simplify(dom / step)
+    rate = _safe(order_string, expr)
+    ex = _safe(exponents, expr)
+    if rate is None:
+        return None
+    return rate, (ex[0] if ex else None), (ex[1] if ex else None)
+
+
+def _rate_numeric(tables: dict, n: int):
+    """Exponent of (1 + S_T + D_T + V_T)/(T α_T) from log-log slopes over the last two decades:
+    the largest growth exponent among 1, S_T, D_T and V_T (each fitted on its own, so a term
+    still approaching its limit does not bend the fit) minus that of T α_T."""
+    ts = np.arange(1, n + 1, dtype=float)
+    grid = np.unique(np.geomspace(max(10, n // 100), n, 25).astype(int)) - 1
+    x = np.log(ts[grid])
+    growth = 0.0
+    for key in ("S", "D", "V"):
+        y = tables[key][grid]
+        if np.all(y > 0):
+            growth = max(growth, float(np.polyfit(x, np.log(y), 1)[0]))
+    slope = growth - float(np.polyfit(x, np.log(ts[grid] * tables["alpha"][grid]), 1)[0])
+    return f"≈ O(T^{slope:.3f}) (numeric fit of (1 + S_T + D_T + V_T)/(T α_T) on {_range_str(n)})", slope
+
+
+def _floor(tables: dict, limit, c0) -> dict | None:
+    """Corollary 2: the limit ℓ·C' of the bound, C' with this schedule's constants substituted
+    (an expression in G, L, d, ε)."""
+    from .bounds import SYM, constants_symbolic, schedule_constants
+
+    m = min(tables["alpha"].size, 10**5)
+    try:
+        sc = schedule_constants(tables["alpha"][:m], tables["beta"][:m], tables["theta"][:m])
+    except ValueError:
+        return None
+    if c0 is not None:
+        sc["C_0"] = max(sc["C_0"], float(c0))
+    subs = {SYM[k]: sp.Float(sc[k], 15) for k in ("beta", "gamma", "theta_1", "C_0", "chi_1", "K", "K_m")}
+    c_prime = constants_symbolic()["C'"].subs(subs)
+    floor = sp.expand(sp.simplify(limit * c_prime / (SYM["d"] * sp.sqrt(SYM["G"] ** 2 + SYM["d"] * SYM["epsilon"]))))
+    # C' = 2 C_0 sqrt(dε + G²) d (A/θ_1 + G_e/sqrt(θ_1)) with A and G_e linear in G and L
+    c_g, c_l = floor.coeff(SYM["G"]), floor.coeff(SYM["L"])
+    if sp.simplify(floor - c_g * SYM["G"] - c_l * SYM["L"]) != 0:  # pragma: no cover - defensive
+        return None
+    c_g, c_l = float(c_g), float(c_l)
+    text = f"d*sqrt(G**2 + d*epsilon)*({c_g:.4g}*G + {c_l:.4g}*L)"
+    return {"theorem": COROLLARY_2, "ratio_limit": _fmt(limit), "expr": text,
+            "coef_G": c_g, "coef_L": c_l,
+            "symbols": "G, L, d: the problem's constants (A2, A4, dimension); epsilon: ε",
+            "schedule_constants": {k: sc[k] for k in ("theta_1", "chi_1", "C_0", "beta", "gamma", "K", "K_m")}}
+
+
+def floor_value(floor: dict, G: float, L: float, d: int, eps: float) -> float:
+    """The number of a verdict's floor (Corollary 2) for a problem's constants G, L, d and ε:
+    d sqrt(G² + dε) (c_G G + c_L L), the coefficients as stored in ``floor``."""
+    return float(d * math.sqrt(G * G + d * eps) * (floor["coef_G"] * G + floor["coef_L"] * L))
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -574,17 +832,26 @@ def _fold_bias_correction(spec: OptimizerSpec) -> tuple[OptimizerSpec, str | Non
         return spec, None
     b, th = spec.beta.bound_expr, spec.theta.bound_expr
     if t in b.free_symbols or t in th.free_symbols:
-        return spec, (
-            "bias correction is a bounded factor sqrt(1-Πθ_k)/(1-Πβ_k) → 1 folded into α_t; "
-            "with time-varying β_t or θ_t it is not folded: verdicts are for the uncorrected α_t"
-        )
+        return spec, None
     factor = sp.sqrt(1 - th**t) / (1 - b**t)
     alpha = Schedule(spec.alpha.bound_expr * factor, (), f"({spec.alpha})*sqrt(1-θ^t)/(1-β^t)")
     return replace(spec, alpha=alpha), "bias correction folded into α_t as sqrt(1-θ^t)/(1-β^t)"
 
 
+def _variation_tables(tables: dict) -> dict:
+    alpha, beta, theta = tables["alpha"], tables["beta"], tables["theta"]
+    omega = 1.0 - theta
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bb = beta / (1.0 - beta)
+        d = np.abs(np.diff(alpha)) / np.sqrt(omega[:-1])
+    return {**tables,
+            "S": np.cumsum(alpha * np.sqrt(omega)),
+            "D": np.concatenate([[0.0], np.cumsum(d)]),
+            "V": np.concatenate([[0.0], np.cumsum(np.abs(np.diff(bb)))])}
+
+
 def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: bool = True) -> Verdict:
-    """Decide SC1-SC4 and the convergence condition for ``spec``.
+    """Decide the hypotheses of Theorem 1 and the conditions of its corollaries for ``spec``.
 
     Parameters
     ----------
@@ -597,8 +864,11 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
         the two methods against each other).
 
     >>> from adamtheory import named
-    >>> check(named("adagrad")).rate
-    'O(log(T)/sqrt(T))'
+    >>> v = check(named("rmsprop", lr=0.01, beta2=0.99))
+    >>> v.converges, v.conditions["convergence"].status
+    (False, 'fails')
+    >>> check(named("adagrad")).conditions["H0"].status
+    'fails'
     """
     spec.require_family()
     if not isinstance(numeric_range, int) or numeric_range < 1000:
@@ -607,43 +877,73 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
     spec, note = _fold_bias_correction(spec)
     if note:
         notes.append(note)
-    if spec.eps_mode != "v0":
-        notes.append(
-            f"eps_mode={spec.eps_mode}: ε outside the square root only bounds the denominator "
-            "below; SC1-SC4 do not involve ε"
-        )
-    tables = validate(spec, numeric_range)
+    form = _form(spec, folded=note is not None)
+    tables = _variation_tables(validate(spec, numeric_range))
     n = numeric_range
     alpha, beta, theta = spec.alpha.bound_expr, spec.beta.bound_expr, spec.theta.bound_expr
     token = _SYMBOLIC.set(symbolic)
     try:
+        h0 = _h0(theta)
         sc1, beta_bound = _sc1(beta, tables["beta"], n)
         sc2, theta_lim = _sc2(theta, tables["theta"], n)
         sc3 = _sc3(alpha, theta, tables, n)
         sc4 = _sc4(beta_bound, theta, theta_lim, tables, n)
         rate = _convergence_symbolic(alpha, theta)
+        step = alpha.subs(t, N) * N
+        step_lim = _limit(step, N)
+        chi_bounded = sc2.status == HOLDS and sc3.status == HOLDS
+        dt, d_num, d_exact = _d_item(alpha, theta, beta, step, step_lim, tables, n, chi_bounded)
+        vt = _v_item(beta, beta_bound, step_lim, tables, n)
     finally:
         _SYMBOLIC.reset(token)
     if rate is None:
         rate = _convergence_numeric(tables, n)
-    conds = {c.name: c for c in (sc1, sc2, sc3, sc4, rate.result)}
+    conds = {c.name: c for c in (form, h0, sc1, sc2, sc3, sc4, rate.result, dt, vt)}
     statuses = [c.status for c in conds.values()]
-    if FAILS in statuses:
-        converges = False
-    elif UNDECIDED in statuses:
-        converges = None
+    converges = False if FAILS in statuses else None if UNDECIDED in statuses else True
+    others_hold = all(c.status == HOLDS for k, c in conds.items() if k != "convergence")
+    theorem, floor = None, None
+    rate_text = exponent = log_power = None
+    if converges:
+        theorem = COROLLARY_1
+        found = None
+        if all(c.method == SYMBOLIC for c in (rate.result, dt, vt)):
+            token = _SYMBOLIC.set(symbolic)
+            try:
+                if d_num is not None and not d_exact and (
+                        rate.numerator is None or _dominates(rate.numerator, d_num) is not True):
+                    # D_T's upper bound O(log(1/ω_T)) could set the rate: use D_T's exact order
+                    so = _d_exact(alpha, theta, 1)
+                    if so is not None:
+                        d_num = None if so.convergent else so.equivalent
+                found = _rate_symbolic(step, (rate.numerator, d_num))
+            finally:
+                _SYMBOLIC.reset(token)
+        if found is not None:
+            rate_text, exponent, log_power = found
+        else:
+            rate_text, exponent = _rate_numeric(tables, n)
+        bound = f"(E||∇f(x_τ)||^(4/3))^(3/2) = {rate_text} ({COROLLARY_1.split(':')[0]})"
+    elif others_hold and rate.result.status == FAILS and rate.limit is not None and step_lim == sp.oo:
+        floor = _floor(tables, rate.limit, sc3.details.get("C0"))
+        if floor is not None:
+            theorem = COROLLARY_2
+            bound = (f"the bound tends to its floor ℓ·C' = {floor['expr']} (in the problem's G, L, d, ε; "
+                     f"ℓ = {floor['ratio_limit']}): a neighbourhood, not convergence (Corollary 2)")
+        else:
+            bound = rate.bound
     else:
-        converges = True
-    bound = rate.bound
-    if converges is False and rate.result.status == HOLDS:
-        failed = ", ".join(k for k, c in conds.items() if c.status == FAILS)
-        bound = f"no guarantee: {failed} fails, so the theorem does not apply"
+        failed = [k for k, c in conds.items() if c.status == FAILS]
+        undecided = [k for k, c in conds.items() if c.status == UNDECIDED]
+        if failed and rate.result.status != FAILS or (failed and len(failed) > 1):
+            bound = f"no guarantee: {', '.join(failed)} fails, so {THEOREM_1} does not cover the spec"
+        elif failed:
+            bound = rate.bound or "no guarantee: the convergence condition fails"
+        else:
+            bound = f"undecided: {', '.join(undecided)} could not be decided"
     return Verdict(
         spec, conds, rate.sum_order, rate.step_order, rate.ratio_limit,
-        rate.rate if converges else None,
-        rate.exponent if converges else None,
-        rate.log_power if converges else None,
-        converges, bound, tuple(notes),
+        rate_text, exponent, log_power, converges, bound, tuple(notes), theorem, floor,
     )
 
 
