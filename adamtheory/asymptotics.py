@@ -12,7 +12,7 @@ p = -1, q > -1         ~ c log(T)^{q+1} / (q + 1)
 p = -1, q = -1         ~ c log(log(T))
 p = -1, q < -1         converges
 p < -1                 converges
-c t^p log^q e^{h(t)}   converges when h → -∞ (faster than any power)
+c t^p log^q e^{h(t)}   converges when h(t)/log(t) → -∞ (faster than any power)
 ====================  =================================================
 
 (For a divergent series with positive terms, a_t ~ b_t implies Σ a_t ~ Σ b_t, and Σ b_t ~ ∫ b by
@@ -177,7 +177,9 @@ def partial_sum_order(a: sp.Expr) -> SumOrder | None:
         return None
     c, p, q, h = lead.coef, lead.p, lead.q, lead.h
     if h != 0:
-        hlim = sp.limit(h, t, sp.oo)
+        # t^p log(t)^q e^{h(t)} ≤ t^{-2} eventually iff h(t)/log(t) → -∞; an h that tends to -∞
+        # more slowly (e.g. -log(t)^(1/3)) can leave the series divergent: not decided here
+        hlim = sp.limit(h / sp.log(t), t, sp.oo)
         if hlim == -sp.oo:
             return SumOrder(True, None)
         return None
