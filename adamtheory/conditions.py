@@ -49,7 +49,7 @@ from .asymptotics import (
     order_string,
     partial_sum_order,
 )
-from .errors import ScheduleError
+from .errors import InputError, ScheduleError
 from .parsing import T as t
 from .schedules import Schedule
 from .specs import OptimizerSpec
@@ -537,8 +537,12 @@ def _slope_certificate(name: str, what: str, cum: np.ndarray, alpha: np.ndarray,
     log-log slope of cum_T/(T α_T) over the last two decades of the range, with the thresholds
     of the convergence condition. Returns (ConditionResult, ratio table)."""
     ts = np.arange(1, n + 1, dtype=float)
-    ratio = cum / (ts * alpha)
+    with np.errstate(all="ignore"):
+        ratio = cum / (ts * alpha)
     rng = _range_str(n)
+    if not np.all(np.isfinite(ratio)):
+        return ConditionResult(name, UNDECIDED, f"{what} is not finite in float64 on {rng} "
+                               "(1 - θ_t rounds to 0): no numeric certificate", NUMERIC, (1, n)), ratio
     if not np.any(cum > 0):
         return ConditionResult(name, HOLDS, f"{what} = 0 on {rng}", NUMERIC, (1, n),
                                {"ratio_at_end": 0.0}), ratio
@@ -870,6 +874,9 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
     >>> check(named("adagrad")).conditions["H0"].status
     'fails'
     """
+    if not isinstance(spec, OptimizerSpec):
+        raise InputError(f"check() takes an OptimizerSpec (e.g. named('adam') or OptimizerSpec.from_text(...)), "
+                         f"not {type(spec).__name__}")
     spec.require_family()
     if not isinstance(numeric_range, int) or numeric_range < 1000:
         raise ScheduleError("numeric range must be an integer >= 1000")

@@ -290,8 +290,6 @@ def test_python_api_wrong_types(worker, args, kw):
         assert_clean(res, (call, a, kk))
 
 
-@pytest.mark.xfail(strict=False, reason="conditions.check (not validate) reads spec attributes "
-                   "before any type check: AttributeError for a wrong-type spec")
 @pytest.mark.parametrize("bad", ["adam-text", 3, None])
 def test_check_wrong_type_spec(worker, bad):
     assert_clean(worker.api("check", args=[bad], kw={}), bad)
