@@ -168,12 +168,25 @@ def _range_str(n: int) -> str:
 
 
 _SYMBOLIC = contextvars.ContextVar("symbolic", default=True)
+#: Seconds of sympy work allowed to one :func:`check` in all; past it every item still to be
+#: decided falls back to its numeric certificate (SYMBOLIC_BUDGET bounds each call).
+CHECK_SYMBOLIC_BUDGET = 9.0
+_DEADLINE = contextvars.ContextVar("deadline", default=None)
+
+
+def _remaining(seconds: float) -> float:
+    """``seconds``, cut to what is left of the check's total symbolic budget (≤ 0: none left)."""
+    deadline = _DEADLINE.get()
+    return seconds if deadline is None else min(seconds, deadline - time.monotonic())
 
 
 def _safe(fn, *args, seconds=SYMBOLIC_BUDGET):
     """Run a sympy call under a time budget; None on timeout, when sympy gives up, or when
     symbolic analysis is switched off (``check(..., symbolic=False)``)."""
     if not _SYMBOLIC.get():
+        return None
+    seconds = _remaining(seconds)
+    if seconds <= 0:
         return None
     try:
         with budget(seconds):
@@ -644,8 +657,11 @@ def _monotone_from(expr: sp.Expr, values: np.ndarray):
         if t1 > n or time.monotonic() > deadline:
             return None
         for sign, test in ((1, sp.is_decreasing), (-1, sp.is_increasing)):
+            left = _remaining(3)
+            if left <= 0:
+                return None
             try:
-                with budget(3):
+                with budget(left):
                     answer = test(expr, _interval(t1), t)
             except Exception:  # a timeout, or sympy cannot handle the expression: give up
                 return None
@@ -880,6 +896,14 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
     spec.require_family()
     if not isinstance(numeric_range, int) or numeric_range < 1000:
         raise ScheduleError("numeric range must be an integer >= 1000")
+    deadline = _DEADLINE.set(time.monotonic() + CHECK_SYMBOLIC_BUDGET)
+    try:
+        return _check(spec, numeric_range, symbolic)
+    finally:
+        _DEADLINE.reset(deadline)
+
+
+def _check(spec: OptimizerSpec, numeric_range: int, symbolic: bool) -> Verdict:
     notes = []
     spec, note = _fold_bias_correction(spec)
     if note:
