@@ -909,7 +909,7 @@ def _check(spec: OptimizerSpec, numeric_range: int, symbolic: bool) -> Verdict:
     if note:
         notes.append(note)
     form = _form(spec, folded=note is not None)
-    tables = _variation_tables(validate(spec, numeric_range))
+    tables = _variation_tables(validate(spec, numeric_range, notes))
     n = numeric_range
     alpha, beta, theta = spec.alpha.bound_expr, spec.beta.bound_expr, spec.theta.bound_expr
     token = _SYMBOLIC.set(symbolic)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..limits import available_memory, human
 from .errors import SweepFileError
 from .tables import table_bytes
 
@@ -27,37 +28,6 @@ RATE_PLAIN = 2.0e7
 #: Target work per chunk (configuration-steps) when no chunk_size is given.
 CHUNK_WORK = 2e8
 CHUNK_MIN, CHUNK_MAX = 256, 16384
-#: Fraction of the available memory a sweep may plan to use.
-MEMORY_FRACTION = 0.8
-
-
-def available_memory() -> int:
-    """Bytes of memory available now (psutil, else /proc/meminfo, else 4 GiB)."""
-    try:
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-    except ImportError:
-        pass
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 4 << 30
-
-
-def human(n: float) -> str:
-    """Bytes as text: ``1.5 GB``."""
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(n) < 1000 or unit == "PB":
-            return f"{n:.3g} {unit}"
-        n /= 1000.0
-    return f"{n:.3g} PB"
-
-
 def duration(s: float) -> str:
     """Seconds as text: ``3 min 20 s``."""
     if s < 60:
@@ -164,7 +134,7 @@ def make_plan(sweep, processes: int = 1, chunk_size: int | None = None, stream=N
     n = sweep.n_configs
     T = sweep.steps
     stream = sweep.stream if stream is None else bool(stream)
-    avail = int(memory_limit) if memory_limit else int(available_memory() * MEMORY_FRACTION)
+    avail = int(memory_limit) if memory_limit else available_memory()
     P = max(1, int(processes))
     if chunk is None:
         target = chunk_size or sweep.chunk_size
