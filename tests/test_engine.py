@@ -10,7 +10,6 @@ import math
 import numba
 import numpy as np
 import pytest
-import torch
 
 import counterexamples as cx
 from adamtheory.engine import run_batch
@@ -138,6 +137,7 @@ def test_scalar_and_general_paths_agree(online):
 
 # ----------------------------------------------------------------------- torch.optim.Adam
 def torch_run(problem, T, lr, b1, b2, eps, amsgrad, seed=0):
+    torch = pytest.importorskip("torch")  # the test extra; the rest of the file runs without it
     d = problem.dim
     p = torch.tensor(np.broadcast_to(problem.x0, (d,)).copy(), dtype=torch.float64,
                      requires_grad=True)

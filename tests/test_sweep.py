@@ -195,20 +195,26 @@ steps = 2000
 
 
 # ---------------------------------------------------------------------- determinism
-def test_bitwise_identical_over_chunks_workers_and_dask(tmp_path, reference):
+def _bitwise_runs(tmp_path, reference, runs):
     f, ref = reference
-    runs = {
-        "many chunks": ["--chunk-size", 5],
-        "stream": ["--chunk-size", 3, "--stream"],
-        "workers 2": ["--workers", 2, "--chunk-size", 6],
-        "dask-local 2": ["--dask-local", 2, "--chunk-size", 4],
-    }
     for name, extra in runs.items():
         out = tmp_path / name.replace(" ", "_")
         assert sweep([f, "-o", out, "--quiet", *extra]) == 0, name
         ds = open_results(out).load()
         assert_bitwise(ref, ds)
         assert ds.attrs["n_chunks"] > 1
+
+
+def test_bitwise_identical_over_chunks_and_workers(tmp_path, reference):
+    _bitwise_runs(tmp_path, reference, {"many chunks": ["--chunk-size", 5],
+                                        "workers 2": ["--workers", 2, "--chunk-size", 6]})
+
+
+def test_bitwise_identical_streamed_and_on_dask(tmp_path, reference):
+    pytest.importorskip("dask")  # the dask extra: stream = true and --dask-local
+    pytest.importorskip("distributed")
+    _bitwise_runs(tmp_path, reference, {"stream": ["--chunk-size", 3, "--stream"],
+                                        "dask-local 2": ["--dask-local", 2, "--chunk-size", 4]})
     ds = open_results(tmp_path / "dask-local_2")
     assert ds.attrs["backend"] == "dask"
     assert ds.attrs["scheduler"].startswith("tcp://127.0.0.1:")
