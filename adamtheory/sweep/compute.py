@@ -25,10 +25,10 @@ import time
 import numpy as np
 
 from ..engine import LABELS, run_batch
+from ..engine.metrics import NAMES as METRICS
 from .optimizer import ROLES
 from .tables import global_tables, local_tables
 
-METRICS = ("x", "dist", "fgap", "gnorm", "pgnorm", "regret", "grad43", "gradmin2")
 _PROBLEMS: dict = {}
 
 

@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import FLAG_NAMES, LABELS
-from .compute import METRICS
+from ..engine.metrics import DESCRIPTIONS as METRIC_DESCRIPTIONS
+from ..engine.metrics import NAMES as METRICS
 from .errors import StoreError
 from .store import InvalidChunk, _oserror, read_chunk
 
@@ -44,10 +45,7 @@ RESULTS = "results.zarr"
 _LABELS = np.array(list(LABELS) + [""], dtype="<U9")  # "" = not computed (partial datasets)
 _FLAGS = np.array([FLAG_NAMES[k] for k in sorted(FLAG_NAMES)], dtype="<U8")
 DESCRIPTIONS = {
-    "x": "iterate (d = 1) or its Euclidean norm", "dist": "||x - x*||",
-    "fgap": "f(x) - f* (f(x) when f* is unknown)", "gnorm": "||grad f(x)||",
-    "pgnorm": "projected-gradient norm", "regret": "average regret R_t / t",
-    "grad43": "(1/t) sum_k ||grad f(x_k)||^(4/3)", "gradmin2": "min_k ||grad f(x_k)||^2",
+    **METRIC_DESCRIPTIONS,
     "label": "converged / stuck / diverged / undecided", "flag": "engine flag: ok / nan / overflow",
     "stop_step": "step at which a flagged run stopped (0: ran to the end)",
     "x_final": "final iterate",

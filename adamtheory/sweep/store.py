@@ -37,14 +37,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.metrics import NAMES as METRICS
 from .errors import StoreError
 
 FORMAT = "adamtheory-sweep/2"
 OLD_FORMATS = ("adamtheory-sweep/1",)
 #: arrays embedded in every chunk file to tie it to its place: [cid, starts..., stops...], fp
 ID_KEYS = ("_id", "_fingerprint")
-CHUNK_KEYS = ("x", "dist", "fgap", "gnorm", "pgnorm", "regret", "grad43", "gradmin2", "label",
-              "flag", "stop_step", "x_final")
+CHUNK_KEYS = (*METRICS, "label", "flag", "stop_step", "x_final")
 
 
 def chunk_path(out, cid: int) -> Path:
