@@ -9,7 +9,7 @@ numba kernels, so they must be ``numba.njit`` functions with exactly these signa
     length ``dim``) and returns the loss f(x, ξ_t). ``x`` is float64[::1] of length ``dim``,
     ``params`` float64[::1] (the problem's parameters, in the order of ``param_names``), ``data``
     float64[:, ::1] (a dataset; a (1, 1) dummy when unused). Random samples come from
-    :func:`counterexamples._rng.uniform` / ``normal`` with counters (seed, t, k), so that
+    :func:`counterexamples.rng.uniform` / ``normal`` with counters (seed, t, k), so that
     configurations with the same seed see the same samples.
 
 ``objective(x, params, data, g) -> float``

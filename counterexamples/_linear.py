@@ -26,7 +26,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._rng import uniform
+from .rng import uniform
 
 
 # --- periodic online family -------------------------------------------------------------------

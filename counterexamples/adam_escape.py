@@ -64,7 +64,7 @@ import numpy as np
 from numba import njit
 
 from ._base import Problem
-from ._rng import uniform
+from .rng import uniform
 from ._validate import real, require
 
 NAME = "adam-escape"

@@ -49,7 +49,7 @@ from numba import njit
 from ._base import Problem
 from ._data import breast_cancer
 from ._nn import sigmoid, softplus
-from ._rng import uniform
+from .rng import uniform
 from ._validate import integer, real, require
 
 NAME = "logreg-nonconvex"

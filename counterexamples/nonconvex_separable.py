@@ -46,7 +46,7 @@ import numpy as np
 from numba import njit
 
 from ._base import Problem
-from ._rng import normal
+from .rng import normal
 from ._validate import integer, real, require
 
 NAME = "nonconvex-separable"

@@ -45,7 +45,7 @@ from numba import njit
 from ._base import Problem
 from ._data import breast_cancer
 from ._nn import sigmoid, softplus
-from ._rng import normal, uniform
+from .rng import normal, uniform
 from ._validate import integer, real, require
 
 NAME = "two-layer-net"

@@ -9,7 +9,7 @@ docs/user_problems.md).
 
 Data: a_i ~ N(0, I_d), y_i = a_iᵀ x_true + noise·N(0, 1), drawn once in ``make`` from
 ``numpy.random.default_rng(data_seed)`` (data generation may use any RNG; only the *oracle's*
-sampling must use counterexamples._rng so that runs with the same seed see the same samples).
+sampling must use counterexamples.rng so that runs with the same seed see the same samples).
 
 Constants:
 
@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from counterexamples import Problem, ProblemParameterError
-from counterexamples._rng import uniform
+from counterexamples.rng import uniform
 
 
 # 1. The oracles: numba-compiled, with exactly the contract's signatures.

@@ -201,7 +201,7 @@ def test_sec5_stochastic_is_ten_times_thm3(problems):
 
 
 def test_common_random_numbers_and_determinism(problems):
-    from counterexamples._rng import uniform
+    from counterexamples.rng import uniform
 
     p = problems["logreg-nonconvex"]
     x = np.linspace(-1, 1, p.dim)
@@ -290,7 +290,7 @@ def test_nonconvex_separable_gradient_property(x, t, seed):
 @given(scale=st.floats(0.01, 3.0), t=st.integers(1, 10**9), seed=st.integers(0, 2**40),
        k=st.integers(0, 2**20))
 def test_data_problem_gradients_property(problems, scale, t, seed, k):
-    from counterexamples._rng import normal
+    from counterexamples.rng import normal
 
     for name in ("logreg-nonconvex", "two-layer-net"):
         p = problems[name]

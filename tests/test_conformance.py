@@ -13,7 +13,7 @@ import pytest
 from numba import njit
 
 import counterexamples as cx
-from counterexamples._rng import normal
+from counterexamples.rng import normal
 from counterexamples.conformance import ConformanceReport, check_problem, sample_box
 
 FAST = {"n_points": 8, "n_samples": 1000}

@@ -61,7 +61,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit, prange
 
-from counterexamples._rng import _mix
+from counterexamples.rng import mix as _mix
 
 from .compressors import CODES, compress, compressor_seed, message_bits
 

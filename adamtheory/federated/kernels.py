@@ -6,7 +6,7 @@ q owns the rows ``rows[q, offsets[q, i]:offsets[q, i+1]]`` for its client i. Hyp
 float64 data (one row of ``hyper`` per configuration), never compile-time constants, so one
 compile serves every setting.
 
-Random numbers are counter based (:mod:`counterexamples._rng`): the clients of round r are a
+Random numbers are counter based (:mod:`counterexamples.rng`): the clients of round r are a
 partial Fisher-Yates shuffle driven by ``uniform(seed, SAMPLE_T + r, j)``, and sample b of local
 step k of client i in round r is row ``⌊n_i · uniform(seed, r·K + k, i·B + b)⌋`` of that client.
 A configuration's numbers depend on its own settings and seed only.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from counterexamples._rng import uniform
+from counterexamples.rng import uniform
 
 FEDAVG, FEDADAM, LOCAL_ADAM, FEDCM, SCAFFOLD, FEDLADA = range(6)
 ALGORITHMS = ("fedavg", "fedadam", "local-adam", "fedcm", "scaffold", "fedlada")

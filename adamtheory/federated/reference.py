@@ -2,7 +2,7 @@
 
 Written to be read next to docs/federated.md, not to be fast: the tests compare the numba kernel
 (:mod:`.kernels`) with these loops on small cases. Same data, same counter-based random numbers
-(:func:`counterexamples._rng.uniform`), same conventions:
+(:func:`counterexamples.rng.uniform`), same conventions:
 
 - clients of round r: partial Fisher-Yates shuffle of 0..M-1 with ``uniform(seed, 2^40 + r, j)``;
 - stochastic gradient of client i at local step k of round r: mean of ∇ℓ over B rows
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from counterexamples._rng import uniform
+from counterexamples.rng import uniform
 
 SAMPLE_T = 1 << 40
 
