@@ -8,6 +8,7 @@ on torch.distributed (issue 16). Requires the optional extra ``adamtheory[torch]
   LR scheduler.
 """
 
+from .check import GroupVerdict, check
 from .optim import GenericAdam
 
-__all__ = ["GenericAdam"]
+__all__ = ["GenericAdam", "check", "GroupVerdict"]
