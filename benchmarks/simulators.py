@@ -35,18 +35,20 @@ def _best(fn, repeat: int = 2) -> float:
 
 def distributed(n: int, steps: int) -> dict:
     import counterexamples
-    from adamtheory.distributed.simulator import simulate
+    from adamtheory.distributed.simulator import family_tables, simulate
     from adamtheory.engine import run_batch
 
     prob = counterexamples.get("nonconvex-separable", d=10, sigma=0.1)
     seeds = np.arange(n)
+    A, B, TH = family_tables(steps, lr=0.1, s=0.5, beta=0.9, theta=0.1, r=1.0)  # one shared row
     t0 = time.perf_counter()
-    simulate(prob, 10, seeds=seeds[:2], workers=1)
+    simulate(prob, 10, seeds=seeds[:2], workers=1, alpha=A[:, :10], beta=B[:, :10],
+             theta=TH[:, :10])
     compile_s = time.perf_counter() - t0
     out = {"configs": n, "steps": steps, "compile_seconds": round(compile_s, 1)}
     for w in (1, 16):
-        secs = _best(lambda: simulate(prob, steps, seeds=seeds, workers=w, lr=0.1, s=0.5,
-                                      beta=0.9, theta=0.1, r=1.0))
+        secs = _best(lambda: simulate(prob, steps, seeds=seeds, workers=w, alpha=A, beta=B,
+                                      theta=TH))
         out[f"workers_{w}_grads_per_s"] = n * steps * w / secs
     t = np.arange(1, steps + 1, dtype=float)
     alpha, beta, theta = 0.1 / np.sqrt(t), np.full(steps, 0.9), 1 - 0.1 / t

@@ -1,6 +1,10 @@
 """Parameter-server simulator and its sweep plug-in: reduction to the single-machine engine
 (bitwise), samples independent of the batch split, grouping invariance (bitwise), exact bit
-accounting, validation, and the must-show numbers of Efficient-Adam with scaled sign."""
+accounting, validation, and the must-show numbers of Efficient-Adam with scaled sign.
+
+Schedules reach the simulator as tables; ``family_tables`` builds the (lr, s, β, θ, r) family the
+kernel used to compute itself, bit for bit equal to the formula in plain Python floats (libm pow).
+A table shared through row indices equals one row per configuration, bit for bit."""
 
 from __future__ import annotations
 
@@ -10,13 +14,65 @@ import pytest
 import counterexamples as cx
 from adamtheory.distributed import sweep_plugin as P
 from adamtheory.distributed.compressors import get as compressor
-from adamtheory.distributed.simulator import schedule_values, simulate
+from adamtheory.distributed.simulator import family_tables
+from adamtheory.distributed.simulator import simulate as simulate_tables
 from adamtheory.engine import run_batch
 
 
 def _tables(T, lr, s, beta, theta, r):
-    vals = np.array([schedule_values(t, lr, s, beta, theta, r) for t in range(1, T + 1)])
-    return vals[:, 0], vals[:, 1], vals[:, 2]
+    """The family in plain Python floats (``**`` on floats is libm's pow, as in the kernel)."""
+    a = np.array([lr * float(t) ** (-s) for t in range(1, T + 1)])
+    th = np.array([1.0 - theta * float(t) ** (-r) for t in range(1, T + 1)])
+    return a, np.full(T, float(beta)), th
+
+
+def simulate(problem, steps, seeds=0, *, lr=0.1, s=0.5, beta=0.9, theta=1.0, r=1.0, **kw):
+    """The simulator on the (lr, s, β, θ, r) family (the form its tests were written in)."""
+    A, B, TH = family_tables(steps, lr, s, beta, theta, r)
+    return simulate_tables(problem, steps, seeds, alpha=A, beta=B, theta=TH, **kw)
+
+
+def test_family_tables_are_the_formula_bitwise():
+    """family_tables = (lr t^-s, β, 1 - θ t^-r) computed in Python floats, bit for bit, per row;
+    numpy's vectorized power may differ in the last bit, which is why the tables are built by
+    the compiled expression."""
+    lr, s, th, r = [0.1, 0.05, 0.3], [0.5, 0.37, 1.3], [1.0, 0.1, 0.73], [1.0, 0.5, 2.2]
+    A, B, TH = family_tables(2000, lr, s, 0.9, th, r)
+    assert A.shape == B.shape == TH.shape == (3, 2000)
+    for i in range(3):
+        a, b, t = _tables(2000, lr[i], s[i], 0.9, th[i], r[i])
+        np.testing.assert_array_equal(A[i], a)
+        np.testing.assert_array_equal(B[i], b)
+        np.testing.assert_array_equal(TH[i], t)
+
+
+def test_shared_rows_equal_one_row_per_configuration_bitwise():
+    p = cx.get("nonconvex-separable", d=3, sigma=0.5)
+    A, B, TH = family_tables(300, [0.1, 0.03], [0.5, 0.3], 0.9, [0.1, 1.0], [0.5, 1.0])
+    row = np.array([1, 0, 1, 1])
+    kw = dict(workers=[1, 2, 3, 2], placement=["worker-adam", "server-adam"] * 2,
+              compressor="scaled_sign", ef_worker=True, checkpoints=[10, 300])
+    shared = simulate_tables(p, 300, [0, 1, 2, 3], alpha=A, beta=B, theta=TH, alpha_row=row,
+                             beta_row=row, theta_row=row, **kw)
+    full = simulate_tables(p, 300, [0, 1, 2, 3], alpha=A[row], beta=B[row], theta=TH[row], **kw)
+    for k in shared:
+        np.testing.assert_array_equal(shared[k], full[k], err_msg=k)
+    other = simulate_tables(p, 300, [0, 1, 2, 3], alpha=A[row[::-1]], beta=B[row],
+                            theta=TH[row], **kw)
+    assert not np.array_equal(other["x1"], full["x1"])               # the rows are read
+
+
+def test_schedule_tables_are_checked():
+    p = cx.get("nonconvex-separable", d=3, sigma=0.5)
+    A, B, TH = family_tables(50, [0.1, 0.2])
+    for kw, word in [(dict(alpha=A[:, :40]), "alpha must be a table"),
+                     (dict(theta=0.9), "theta must be a table"),
+                     (dict(beta=np.vstack([B, B])), "alpha has 2 rows for 4 configurations"),
+                     (dict(alpha_row=[0, 2]), "alpha_row out of range")]:
+        args = dict(alpha=A, beta=B, theta=TH) | kw
+        with pytest.raises(ValueError, match=word) as e:
+            simulate_tables(p, 50, [0, 1], **args)
+        assert "\n" not in str(e.value)
 
 
 @pytest.mark.parametrize("placement", ["server-adam", "worker-adam"])

@@ -2,7 +2,11 @@ r"""Parameter-server simulator: distributed / mini-batch Adam and Efficient-Adam
 
 N workers, each averaging b stochastic gradients per round, a server, compression in both
 directions with error feedback (EF) on either side as switches. Two placements (REFERENCE §5-6);
-schedules α_t = lr t^{-s}, β_t = β, θ_t = 1 - θ t^{-r}; v_0 = ε; all vectors coordinate-wise.
+the schedules α_t, β_t, θ_t are float64 tables (one row per configuration, the engine's
+convention; :func:`family_tables` builds the family α_t = lr t^{-s}, β_t = β, θ_t = 1 - θ t^{-r}),
+so any :class:`adamtheory.specs.OptimizerSpec` can run here; v_0 = ε; all vectors
+coordinate-wise. The moment update and step are the engine's (:mod:`adamtheory.engine.update`,
+generic form: ``moments`` and ``generic_step``).
 
 ``server-adam`` (workers send compressed gradients, the server runs Generic Adam)::
 
@@ -46,9 +50,11 @@ depends on the checkpoints.
 Examples
 --------
 >>> import numpy as np, counterexamples as cx
->>> from adamtheory.distributed.simulator import simulate
+>>> from adamtheory.distributed.simulator import family_tables, simulate
 >>> p = cx.get("nonconvex-separable", d=4, sigma=0.5)
->>> out = simulate(p, steps=200, seeds=[0, 1], workers=[1, 8], lr=0.1, target=0.5)
+>>> alpha, beta, theta = family_tables(200, lr=0.1, s=0.5, beta=0.9, theta=1.0, r=1.0)
+>>> out = simulate(p, steps=200, seeds=[0, 1], workers=[1, 8], alpha=alpha, beta=beta,
+...                theta=theta, target=0.5)
 >>> out["bits_up"][:, -1]                         # 200 rounds x N x 64 x 4 bits
 array([ 51200., 409600.])
 """
@@ -63,6 +69,8 @@ from numba import njit, prange
 
 from counterexamples.rng import mix as _mix
 
+from ..engine.batching import checkpoint_steps, param_table, per_config, start_points
+from ..engine.update import generic_step, moments
 from .compressors import CODES, compress, compressor_seed, message_bits
 
 PLACEMENTS = ("server-adam", "worker-adam")
@@ -90,9 +98,33 @@ def eval_steps(steps: int) -> np.ndarray:
 
 @njit
 def schedule_values(t, lr, s, beta, theta, r):
-    """(α_t, β_t, θ_t) = (lr t^{-s}, β, 1 - θ t^{-r})."""
+    """(α_t, β_t, θ_t) = (lr t^{-s}, β, 1 - θ t^{-r}): the family the simulator used to compute
+    inside its kernel, kept for :func:`family_tables`."""
     tf = np.float64(t)
     return lr * tf ** (-s), beta, 1.0 - theta * tf ** (-r)
+
+
+@njit
+def _family(steps, lr, s, beta, theta, r, A, B, TH):
+    for c in range(lr.shape[0]):
+        for t in range(1, steps + 1):
+            A[c, t - 1], B[c, t - 1], TH[c, t - 1] = schedule_values(t, lr[c], s[c], beta[c],
+                                                                     theta[c], r[c])
+
+
+def family_tables(steps: int, lr=0.1, s=0.5, beta=0.9, theta=1.0, r=1.0):
+    r"""Tables of the family α_t = lr t^{-s}, β_t = β, θ_t = 1 - θ t^{-r} for :func:`simulate`.
+
+    Each argument is a scalar or one value per configuration; returns ``(alpha, beta, theta)``,
+    float64 of shape (n, steps) (row i configuration i, column t-1 step t). The values are those
+    the kernel computed before it took tables (same compiled expression, so bit for bit).
+    """
+    n = max(np.size(v) for v in (lr, s, beta, theta, r))
+    args = [per_config(v, n, np.float64, k) for k, v in
+            (("lr", lr), ("s", s), ("beta", beta), ("theta", theta), ("r", r))]
+    A, B, TH = (np.empty((n, int(steps))) for _ in range(3))
+    _family(int(steps), *args, A, B, TH)
+    return A, B, TH
 
 
 @lru_cache(maxsize=None)
@@ -100,8 +132,8 @@ def get_kernel(grad, objective):
     """The compiled simulator for one problem oracle pair (built once, cached)."""
 
     @njit(parallel=PARALLEL, error_model="numpy")
-    def run(T, is_eval, rec, seeds, N, b, cup, cdown, kk, ss, place, efw, efs, lr, sx, beta,
-            theta, rx, eps, target, prow, ptab, data, lo, hi, fstar, x0,
+    def run(T, is_eval, rec, seeds, N, b, cup, cdown, kk, ss, place, efw, efs, A, B, TH, ai, bi,
+            ti, eps, target, prow, ptab, data, lo, hi, fstar, x0,
             o_g, o_ga, o_f, o_bu, o_bd, o_x1, o_x2, o_hit):
         n, d = x0.shape
         for c in prange(n):
@@ -109,6 +141,7 @@ def get_kernel(grad, objective):
             cseed = compressor_seed(seed)
             Nc, bc = N[c], b[c]
             prm = ptab[prow[c]]
+            Ac, Bc, Tc = A[ai[c]], B[bi[c]], TH[ti[c]]
             x = x0[c].copy()
             mw = np.zeros((Nc, d))
             vw = np.full((Nc, d), eps[c])
@@ -129,7 +162,7 @@ def get_kernel(grad, objective):
             first = True
             hit = -1
             for t in range(1, T + 1):
-                a, bt, th = schedule_values(t, lr[c], sx[c], beta[c], theta[c], rx[c])
+                a, bt, th = Ac[t - 1], Bc[t - 1], Tc[t - 1]
                 for j in range(d):
                     acc[j] = 0.0
                 for i in range(Nc):
@@ -142,9 +175,8 @@ def get_kernel(grad, objective):
                     for j in range(d):
                         gi = gs[j] / bc
                         if place[c] == WORKER_ADAM:
-                            mw[i, j] = bt * mw[i, j] + (1.0 - bt) * gi
-                            vw[i, j] = th * vw[i, j] + (1.0 - th) * (gi * gi)
-                            pj = a * (mw[i, j] / math.sqrt(vw[i, j]))
+                            mw[i, j], vw[i, j] = moments(gi, mw[i, j], vw[i, j], bt, th)
+                            pj = generic_step(a, mw[i, j], vw[i, j])
                         else:
                             pj = gi
                         p[j] = pj + ew[i, j] if efw[c] else pj
@@ -158,9 +190,8 @@ def get_kernel(grad, objective):
                     if place[c] == WORKER_ADAM:
                         uj = gb
                     else:
-                        ms[j] = bt * ms[j] + (1.0 - bt) * gb
-                        vs[j] = th * vs[j] + (1.0 - th) * (gb * gb)
-                        uj = a * (ms[j] / math.sqrt(vs[j]))
+                        ms[j], vs[j] = moments(gb, ms[j], vs[j], bt, th)
+                        uj = generic_step(a, ms[j], vs[j])
                     p[j] = uj + es[j] if efs[c] else uj
                 compress(cdown[c], p, q, kk[c], ss[c], cseed, t, np.int64(1) << 32)
                 ok = True
@@ -207,22 +238,59 @@ def get_kernel(grad, objective):
     return run
 
 
-def _per(value, n, dtype):
-    a = np.asarray(value, dtype=dtype)
-    return np.full(n, a, dtype=dtype) if a.ndim == 0 else np.ascontiguousarray(a)
+def _schedule(tab, row, n, steps, what):
+    """A schedule table (n_rows, steps) and each configuration's row (see :func:`simulate`)."""
+    arr = np.asarray(tab, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != steps:
+        raise ValueError(f"{what} must be a table of shape (n_configs, steps) = (., {steps}), "
+                         f"one row per configuration (or one row for all); got shape "
+                         f"{np.shape(tab)}; family_tables builds one")
+    if row is None:
+        if arr.shape[0] not in (1, n):
+            raise ValueError(f"{what} has {arr.shape[0]} rows for {n} configurations; give one "
+                             f"row per configuration, one row, or {what}_row")
+        row = np.arange(n) if arr.shape[0] == n else np.zeros(n)
+    row = per_config(row, n, np.int64, f"{what}_row")
+    if row.size and (row.min() < 0 or row.max() >= arr.shape[0]):
+        raise ValueError(f"{what}_row out of range for a table with {arr.shape[0]} rows")
+    return np.ascontiguousarray(arr), row
 
 
-def simulate(problem, steps: int, seeds=0, *, workers=1, batch=1, compressor="identity64",
+def simulate(problem, steps: int, seeds=0, *, alpha, beta, theta, alpha_row=None,
+             beta_row=None, theta_row=None, workers=1, batch=1, compressor="identity64",
              downlink=None, k=1, levels=4, placement="server-adam", ef_worker=False,
-             ef_server=False, lr=0.1, s=0.5, beta=0.9, theta=1.0, r=1.0, eps=1e-8, target=0.1,
-             params=None, x0=None, checkpoints=None) -> dict:
+             ef_server=False, eps=1e-8, target=0.1, params=None, x0=None,
+             checkpoints=None) -> dict:
     """Run n configurations of the parameter-server simulator on ``problem``.
 
-    Every argument after ``steps`` is a scalar or one value per configuration (n is the longest).
-    ``compressor`` is the uplink compressor Q_w, ``downlink`` the server's Q_s (default: the
-    same). ``params`` overrides the problem's parameter row (one row, or one per configuration);
-    problems with their own mini-batch parameter (``batch``) must be given with batch 1 (the
-    simulator does the batching).
+    Parameters
+    ----------
+    problem : counterexamples.Problem
+        Oracles ``grad``/``objective``, box, parameters (``batch`` parameter, if any, must be 1:
+        the simulator does the batching).
+    steps : int
+        Rounds T.
+    seeds : int or array of int
+        Seed of each configuration.
+    alpha, beta, theta : array_like, shape (n_configs, steps), (1, steps) or (steps,)
+        Schedule tables: row i is configuration i, column t-1 the value α_t, β_t, θ_t at step t
+        (one row serves every configuration). :func:`family_tables` builds the family
+        α_t = lr t^{-s}, β_t = β, θ_t = 1 - θ t^{-r}.
+    alpha_row, beta_row, theta_row : array_like of int, optional
+        Row of each configuration in a table with fewer rows (default: row i, or row 0 for a
+        one-row table), so that configurations sharing a schedule share its row.
+    workers, batch, compressor, downlink, k, levels, placement, ef_worker, ef_server, eps, target
+        A scalar or one value per configuration (n is the longest): N, b, Q_w, Q_s (default:
+        Q_w), topk/randk's k, qsgd's levels, placement, EF switches, v_0 = ε, and the target of
+        ``iters_to_target``.
+    params : array_like, optional
+        The problem's parameter row (one row, or one per configuration).
+    x0 : array_like, optional
+        Starting point(s), (dim,) or (n, dim).
+    checkpoints : array_like of int, optional
+        Steps at which metrics are recorded (default: every step); ``steps`` is always added.
 
     Returns
     -------
@@ -233,32 +301,27 @@ def simulate(problem, steps: int, seeds=0, *, workers=1, batch=1, compressor="id
     if "batch" in problem.param_names and problem.params[problem.param_names.index("batch")] != 1:
         raise ValueError(f"{problem.name}: build it with batch=1; the simulator's batch "
                          "argument sets the mini-batch")
+    steps = int(steps)
     args = [seeds, workers, batch, compressor, downlink, k, levels, placement, ef_worker,
-            ef_server, lr, s, beta, theta, r, eps, target]
+            ef_server, eps, target, alpha_row, beta_row, theta_row]
     n = max([np.size(a) for a in args if a is not None and not isinstance(a, str)] + [1])
+    for tab in (alpha, beta, theta):
+        if np.ndim(tab) == 2:
+            n = max(n, np.shape(tab)[0])
     if x0 is not None and np.ndim(x0) == 2:
         n = max(n, np.shape(x0)[0])
+    A, ai = _schedule(alpha, alpha_row, n, steps, "alpha")
+    B, bi = _schedule(beta, beta_row, n, steps, "beta")
+    TH, ti = _schedule(theta, theta_row, n, steps, "theta")
     names = np.broadcast_to(np.asarray(compressor, dtype=str), (n,))
     cup = np.array([CODES[v] for v in names], np.int64)
     cdown = cup.copy() if downlink is None else np.array(
         [CODES[v] for v in np.broadcast_to(np.asarray(downlink, dtype=str), (n,))], np.int64)
     place = np.array([PLACEMENTS.index(v) for v in np.broadcast_to(
         np.asarray(placement, dtype=str), (n,))], np.int64)
-    d = problem.dim
-    prm = problem.params if params is None else np.asarray(params, np.float64)
-    if prm.ndim <= 1:
-        ptab, prow = np.ascontiguousarray(prm.reshape(1, -1)), np.zeros(n, np.int64)
-    else:
-        ptab, prow = np.unique(prm, axis=0, return_inverse=True)
-        ptab, prow = np.ascontiguousarray(ptab), prow.reshape(-1).astype(np.int64)
-    if ptab.shape[1] == 0:
-        ptab = np.zeros((ptab.shape[0], 1))
-    xs = problem.x0 if x0 is None else x0
-    xs = np.ones(d) if xs is None else xs
-    xstart = np.ascontiguousarray(np.clip(np.broadcast_to(np.asarray(xs, np.float64), (n, d)),
-                                          problem.lower, problem.upper))
-    ck = np.arange(1, steps + 1) if checkpoints is None else np.asarray(checkpoints, np.int64)
-    ck = np.union1d(ck[(ck >= 1) & (ck <= steps)], [steps]).astype(np.int64)
+    ptab, prow = param_table(problem, params, n)
+    xstart = start_points(problem, x0, n)
+    ck = checkpoint_steps(np.arange(1, steps + 1) if checkpoints is None else checkpoints, steps)
     ev = eval_steps(steps)
     is_eval = np.zeros(steps + 1, np.bool_)
     is_eval[ev] = True
@@ -268,13 +331,13 @@ def simulate(problem, steps: int, seeds=0, *, workers=1, batch=1, compressor="id
     hit = np.full(n, np.nan)
     kern = get_kernel(problem.grad, problem.objective)
     fstar = float(problem.f_star) if problem.f_star is not None else 0.0
-    kern(int(steps), is_eval, rec, _per(seeds, n, np.int64), _per(workers, n, np.int64),
-         _per(batch, n, np.int64), cup, cdown, _per(k, n, np.int64), _per(levels, n, np.int64),
-         place, _per(ef_worker, n, np.bool_), _per(ef_server, n, np.bool_),
-         _per(lr, n, np.float64), _per(s, n, np.float64), _per(beta, n, np.float64),
-         _per(theta, n, np.float64), _per(r, n, np.float64), _per(eps, n, np.float64),
-         _per(target, n, np.float64), prow, ptab, problem.data,
-         np.ascontiguousarray(problem.lower), np.ascontiguousarray(problem.upper), fstar,
-         xstart, *outs, hit)
+    kern(steps, is_eval, rec, per_config(seeds, n, np.int64, "seeds"),
+         per_config(workers, n, np.int64, "workers"), per_config(batch, n, np.int64, "batch"),
+         cup, cdown, per_config(k, n, np.int64, "k"), per_config(levels, n, np.int64, "levels"),
+         place, per_config(ef_worker, n, np.bool_, "ef_worker"),
+         per_config(ef_server, n, np.bool_, "ef_server"), A, B, TH, ai, bi, ti,
+         per_config(eps, n, np.float64, "eps"), per_config(target, n, np.float64, "target"),
+         prow, ptab, problem.data, np.ascontiguousarray(problem.lower),
+         np.ascontiguousarray(problem.upper), fstar, xstart, *outs, hit)
     keys = ("gnorm", "gnorm_avg", "fgap", "bits_up", "bits_down", "x1", "x2")
     return {"steps": ck, **dict(zip(keys, outs)), "iters_to_target": hit}
