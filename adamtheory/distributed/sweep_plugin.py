@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .compressors import NAMES as COMPRESSORS
-from .simulator import PLACEMENTS, simulate
+from .simulator import PLACEMENTS, family_tables, simulate
 
 NAME = "distributed"
 PROBLEMS = ("nonconvex-separable", "logreg-nonconvex", "ef-least-squares", "ef-nonsmooth")
@@ -145,13 +145,19 @@ def compute(settings: dict, seeds, steps: int, checkpoints) -> dict:
         down = np.where(full["downlink"][sel].astype(str) == "same",
                         full["compressor"][sel].astype(str), full["downlink"][sel].astype(str))
         f = lambda k, dt: full[k][sel].astype(dt)  # noqa: E731
+        # schedule tables of the (lr, s, beta, theta, r) family, one row per distinct tuple,
+        # computed by the compiled expression the kernel used before (bit for bit)
+        fam, row = np.unique(np.stack([f(k, float) for k in ("lr", "s", "beta", "theta", "r")],
+                                      axis=1), axis=0, return_inverse=True)
+        A, B, TH = family_tables(int(steps), *fam.T)
+        row = row.reshape(-1)
         res = simulate(
-            p, int(steps), seeds[sel], workers=f("workers", np.int64),
+            p, int(steps), seeds[sel], alpha=A, beta=B, theta=TH, alpha_row=row, beta_row=row,
+            theta_row=row, workers=f("workers", np.int64),
             batch=f("batch", np.int64), compressor=f("compressor", str), downlink=down,
             k=f("k", np.int64), levels=f("levels", np.int64), placement=f("placement", str),
             ef_worker=f("ef_worker", bool), ef_server=f("ef_server", bool),
-            lr=f("lr", float), s=f("s", float), beta=f("beta", float), theta=f("theta", float),
-            r=f("r", float), eps=f("eps", float), target=f("target", float),
+            eps=f("eps", float), target=f("target", float),
             params=np.array(rows), checkpoints=ck)
         if not np.array_equal(res["steps"], ck):
             raise ValueError("checkpoints must be sorted steps in [1, steps] ending at steps")
