@@ -11,9 +11,10 @@ The engine knows nothing of schedules, specs or sympy: it takes float64 tables (
 from .batch import CHUNK, N_CHECKPOINTS, BatchResult, default_checkpoints, run_batch
 from .classify import LABELS, classify
 from .codes import AMSGRAD_MODES, EPS_MODES, FLAG_NAMES, HUGE_STEP, HUGE_V
-from .kernels import get_kernels
+from .cache import cache_dir, compiled_kernel, kernels_cached
 
 __all__ = [
-    "run_batch", "BatchResult", "default_checkpoints", "classify", "LABELS", "get_kernels",
+    "run_batch", "BatchResult", "default_checkpoints", "classify", "LABELS", "cache_dir",
+    "compiled_kernel", "kernels_cached",
     "EPS_MODES", "AMSGRAD_MODES", "FLAG_NAMES", "HUGE_STEP", "HUGE_V", "CHUNK", "N_CHECKPOINTS",
 ]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .codes import AMSGRAD_MODES, EPS_MODES, EPS_V0, FLAG_NAMES, code
-from .kernels import get_kernels
+from .cache import compiled_kernel
 
 N_CHECKPOINTS = 40
 CHUNK = 256
@@ -242,17 +242,16 @@ def run_batch(problem, alpha, beta, theta, *, alpha_row=None, beta_row=None, the
     rsum, gsum, gmin = np.zeros(n), np.zeros(n), np.full(n, np.inf)
     outs = [np.empty((ck.size, n)) for _ in range(8)]
 
-    run1, rund = get_kernels(problem.grad, problem.objective, problem.grad1)
-    use1 = d == 1 and run1 is not None and path in ("auto", "scalar")
+    use1 = d == 1 and problem.grad1 is not None and path in ("auto", "scalar")
     if path == "scalar" and not use1:
         raise ValueError("the scalar path needs a one-dimensional problem with grad1")
-    kern = run1 if use1 else rund
+    args = (ends, recs, A, B, TH, ai[perm], bi[perm], ti[perm], eps_a[perm], eroot[perm],
+            emode[perm], bc[perm], ams[perm], bstart, bseed, bprow, bplain, bkind, boff, ptab,
+            problem.data, lo, hi, xs, has_xs, fstar, bool(regret), bool(grad_metrics),
+            x, m, v, vmax, pb, pt, alive, flag, stop, rsum, gsum, gmin, *outs)
+    kern = compiled_kernel(problem, use1, args)
     t_start = time.perf_counter()
-    kern(ends, recs, A, B, TH, ai[perm], bi[perm], ti[perm], eps_a[perm], eroot[perm],
-         emode[perm], bc[perm], ams[perm], bstart, bseed, bprow, bplain, bkind, boff, ptab,
-         problem.data,
-         lo, hi, xs, has_xs, fstar, bool(regret), bool(grad_metrics),
-         x, m, v, vmax, pb, pt, alive, flag, stop, rsum, gsum, gmin, *outs)
+    kern(*args)
     elapsed = time.perf_counter() - t_start
 
     def unperm(a, axis):

@@ -1,9 +1,15 @@
 """Compiled kernels: a batch of Generic Adam configurations on one problem.
 
-The kernels are built per problem oracle by :func:`get_kernels` (compiled once per oracle, cached)
-and never see a schedule object: they read float64 tables.
+This module is the *source* of the kernels, not what runs: :mod:`adamtheory.engine.cache` writes
+one copy of it per problem oracle (and path), binds the problem's oracles (``grad``,
+``objective``, ``grad1``) and the block loop (``BLOCK``) as module globals at the end of the copy
+and sets ``CACHE = True``, so that numba's on-disk cache applies to the copy: a problem compiles
+once per machine and later calls, in any process, load the machine code
+(:func:`adamtheory.engine.cache.compiled_kernel`). The kernels never see a schedule object: they
+read float64 tables.
 
-Update rule (per coordinate, per configuration, step t = 1, 2, ...)::
+Update rule (per coordinate, per configuration, step t = 1, 2, ...; the arithmetic is
+:mod:`adamtheory.engine.update`'s, shared with the other simulators)::
 
     g   = oracle gradient at (x, t, seed)
     m   = β_t m + (1 - β_t) g
@@ -48,43 +54,18 @@ A configuration whose step is NaN, or whose |step|, |x| exceeds ``HUGE_STEP`` or
 ``HUGE_V``, keeps its last good iterate, stops, and gets a flag (see :mod:`.codes`).
 """
 
-from __future__ import annotations
-
 import math
-from functools import lru_cache
 
 import numpy as np
 from numba import njit, prange
 
-from .codes import (AMS_NONE, AMS_OPTAX, AMS_REDDI, AMS_TORCH, EPS_OPTAX, EPS_TORCH, EPS_V0,
-                    FLAG_NAN, FLAG_OVERFLOW, HUGE_STEP, HUGE_V)
+from adamtheory.engine.codes import FLAG_NAN, FLAG_OVERFLOW, HUGE_STEP, HUGE_V
+from adamtheory.engine.update import adam_update, bias_factors, generic_step, moments
 
-
-@njit(inline="always", error_model="numpy")
-def _update(g, m, v, vmax, a, b, th, c1, c2, emode, ams, eps, eroot):
-    """One coordinate of the general update: returns (m, v, V, step)."""
-    m = b * m + (1.0 - b) * g
-    v = th * v + (1.0 - th) * (g * g)
-    if ams == AMS_REDDI:
-        vmax = vmax if vmax >= v else v
-        return m, v, vmax, a * (m / math.sqrt(vmax))
-    if ams == AMS_NONE:
-        big, cin = v, c2
-    elif ams == AMS_TORCH:
-        vmax = vmax if vmax >= v else v
-        big, cin = vmax, c2
-    else:
-        vh = v / c2
-        vmax = vmax if vmax >= vh else vh
-        big, cin = vmax, 1.0
-    if emode == EPS_V0:
-        return m, v, vmax, (a / c1) * (m / math.sqrt(big / cin))
-    if emode == EPS_TORCH:
-        return m, v, vmax, (a / c1) * (m / (math.sqrt(big) / math.sqrt(cin) + eps))
-    if emode == EPS_OPTAX:
-        return m, v, vmax, (a / c1) * (m / (math.sqrt(big / cin + eroot) + eps))
-    raw = big * c2 if ams == AMS_OPTAX else big
-    return m, v, vmax, (a * math.sqrt(c2) / c1) * (m / (math.sqrt(raw) + eps))
+#: numba's disk cache for the driver; True in the per-problem copies (see the module docstring)
+CACHE = False
+#: The problem's oracles and the driver's block loop: bound at the end of each per-problem copy
+grad = objective = grad1 = BLOCK = None
 
 
 @njit(inline="always", error_model="numpy")
@@ -97,262 +78,212 @@ def _bad_flag(step, v):
     return FLAG_NAN if (step != step) | (v != v) else FLAG_OVERFLOW
 
 
-@lru_cache(maxsize=None)
-def get_kernels(grad, objective, grad1=None):
-    """Compiled kernels for one problem oracle (built once per oracle triple, then cached).
+@njit(inline="always", error_model="numpy")
+def _add_grad_metrics(i, gn2, gsum, gmin):
+    """Per-step metrics of configuration i from ||∇f(x_t)||²: Σ ||∇f||^{4/3} and min ||∇f||²."""
+    c = np.cbrt(gn2)
+    gsum[i] += c * c
+    gmin[i] = gn2 if gn2 < gmin[i] else gmin[i]
 
-    Returns ``(run1, rund)``: ``run1`` is the scalar fast path for one-dimensional problems with
-    ``grad1`` (None without it), ``rund`` the general d-dimensional path. Both have the same
-    signature (see :func:`adamtheory.engine.batch.run_batch`, which is the way to call them).
-    """
 
-    @njit(error_model="numpy")
-    def _record(k, t, i0, i1, x, alive, rsum, gsum, gmin, prm, data, lo, hi, xs, has_xs, fstar,
-                do_regret, do_grad, o_x, o_dist, o_f, o_g, o_pg, o_reg, o_g43, o_gmin):
-        d = x.shape[1]
-        gt = np.empty(d)
+@njit(error_model="numpy")
+def _record(k, t, i0, i1, x, alive, rsum, gsum, gmin, prm, data, lo, hi, xs, has_xs, fstar,
+            do_regret, do_grad, o_x, o_dist, o_f, o_g, o_pg, o_reg, o_g43, o_gmin):
+    d = x.shape[1]
+    gt = np.empty(d)
+    for i in range(i0, i1):
+        if not alive[i]:
+            o_x[k, i] = o_dist[k, i] = o_f[k, i] = o_g[k, i] = o_pg[k, i] = np.nan
+            o_reg[k, i] = o_g43[k, i] = o_gmin[k, i] = np.nan
+            continue
+        xi = x[i]
+        f = objective(xi, prm, data, gt)
+        nx = dist = g2 = pg2 = 0.0
+        for j in range(d):
+            nx += xi[j] * xi[j]
+            dist += (xi[j] - xs[j]) * (xi[j] - xs[j])
+            g2 += gt[j] * gt[j]
+            y = xi[j] - gt[j]
+            y = lo[j] if y < lo[j] else y
+            y = hi[j] if y > hi[j] else y
+            pg2 += (xi[j] - y) * (xi[j] - y)
+        o_x[k, i] = xi[0] if d == 1 else math.sqrt(nx)
+        o_dist[k, i] = math.sqrt(dist) if has_xs else np.nan
+        o_f[k, i] = f - fstar
+        o_g[k, i] = math.sqrt(g2)
+        o_pg[k, i] = math.sqrt(pg2)
+        o_reg[k, i] = rsum[i] / t if do_regret else np.nan
+        o_g43[k, i] = gsum[i] / t if do_grad else np.nan
+        o_gmin[k, i] = gmin[i] if do_grad else np.nan
+
+
+@njit(error_model="numpy")
+def _block_d(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x, m, v, vmax,
+             pb, pt, alive, flag, stop, rsum, gsum, gmin, seed, prm, data, xs, lo, hi,
+             do_regret, do_grad, plain, kind, off):
+    """The general loop: every variant, per-step metrics, one configuration at a time."""
+    d = x.shape[1]
+    g = np.empty(d)
+    gs = np.empty(d)
+    go = np.empty(d)
+    xn = np.empty(d)
+    for t in range(t0, t1 + 1):
+        Ar, Br, Tr = A[t - 1], B[t - 1], TH[t - 1]
+        ls = grad(xs, t, seed, prm, data, gs) if do_regret else 0.0
         for i in range(i0, i1):
             if not alive[i]:
-                o_x[k, i] = o_dist[k, i] = o_f[k, i] = o_g[k, i] = o_pg[k, i] = np.nan
-                o_reg[k, i] = o_g43[k, i] = o_gmin[k, i] = np.nan
                 continue
             xi = x[i]
-            f = objective(xi, prm, data, gt)
-            nx = dist = g2 = pg2 = 0.0
+            loss = grad(xi, t, seed, prm, data, g)
+            if do_grad:
+                objective(xi, prm, data, go)
+                gn2 = 0.0
+                for j in range(d):
+                    gn2 += go[j] * go[j]
+                _add_grad_metrics(i, gn2, gsum, gmin)
+            a, b, th = Ar[ai[i]], Br[bi[i]], Tr[ti[i]]
+            p1, p2, c1, c2 = bias_factors(pb[i], pt[i], b, th, bc[i])
+            pb[i], pt[i] = p1, p2
+            ok = True
+            code = 0
             for j in range(d):
-                nx += xi[j] * xi[j]
-                dist += (xi[j] - xs[j]) * (xi[j] - xs[j])
-                g2 += gt[j] * gt[j]
-                y = xi[j] - gt[j]
+                mj, vj, vmj, step = adam_update(g[j], m[i, j], v[i, j], vmax[i, j], a, b, th,
+                                                c1, c2, emode[i], ams[i], eps[i], eroot[i])
+                m[i, j], v[i, j], vmax[i, j] = mj, vj, vmj
+                y = xi[j] - step
                 y = lo[j] if y < lo[j] else y
                 y = hi[j] if y > hi[j] else y
-                pg2 += (xi[j] - y) * (xi[j] - y)
-            o_x[k, i] = xi[0] if d == 1 else math.sqrt(nx)
-            o_dist[k, i] = math.sqrt(dist) if has_xs else np.nan
-            o_f[k, i] = f - fstar
-            o_g[k, i] = math.sqrt(g2)
-            o_pg[k, i] = math.sqrt(pg2)
-            o_reg[k, i] = rsum[i] / t if do_regret else np.nan
-            o_g43[k, i] = gsum[i] / t if do_grad else np.nan
-            o_gmin[k, i] = gmin[i] if do_grad else np.nan
-
-    @njit(error_model="numpy")
-    def _block_d(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x, m, v, vmax,
-                 pb, pt, alive, flag, stop, rsum, gsum, gmin, seed, prm, data, xs, lo, hi,
-                 do_regret, do_grad):
-        d = x.shape[1]
-        g = np.empty(d)
-        gs = np.empty(d)
-        go = np.empty(d)
-        xn = np.empty(d)
-        for t in range(t0, t1 + 1):
-            Ar, Br, Tr = A[t - 1], B[t - 1], TH[t - 1]
-            ls = grad(xs, t, seed, prm, data, gs) if do_regret else 0.0
-            for i in range(i0, i1):
-                if not alive[i]:
-                    continue
-                xi = x[i]
-                loss = grad(xi, t, seed, prm, data, g)
-                if do_grad:
-                    objective(xi, prm, data, go)
-                    gn2 = 0.0
-                    for j in range(d):
-                        gn2 += go[j] * go[j]
-                    c = np.cbrt(gn2)
-                    gsum[i] += c * c
-                    gmin[i] = gn2 if gn2 < gmin[i] else gmin[i]
-                a, b, th = Ar[ai[i]], Br[bi[i]], Tr[ti[i]]
-                p1 = pb[i] * b
-                p2 = pt[i] * th
-                pb[i], pt[i] = p1, p2
-                c1 = 1.0 - p1 if bc[i] else 1.0
-                c2 = 1.0 - p2 if bc[i] else 1.0
-                ok = True
-                code = 0
+                xn[j] = y
+                if not _ok(step, vj, y):
+                    ok = False
+                    c = _bad_flag(step, vj)
+                    code = c if c < code or code == 0 else code
+            if ok:
                 for j in range(d):
-                    mj, vj, vmj, step = _update(g[j], m[i, j], v[i, j], vmax[i, j], a, b, th,
-                                                c1, c2, emode[i], ams[i], eps[i], eroot[i])
-                    m[i, j], v[i, j], vmax[i, j] = mj, vj, vmj
-                    y = xi[j] - step
-                    y = lo[j] if y < lo[j] else y
-                    y = hi[j] if y > hi[j] else y
-                    xn[j] = y
-                    if not _ok(step, vj, y):
-                        ok = False
-                        c = _bad_flag(step, vj)
-                        code = c if c < code or code == 0 else code
-                if ok:
-                    for j in range(d):
-                        xi[j] = xn[j]
-                    if do_regret:
-                        rsum[i] += loss - ls
-                else:
-                    alive[i] = False
-                    flag[i] = code
+                    xi[j] = xn[j]
+                if do_regret:
+                    rsum[i] += loss - ls
+            else:
+                alive[i] = False
+                flag[i] = code
+                stop[i] = t
+
+
+@njit(inline="always", error_model="numpy")
+def _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v, alive, rsum, seed,
+               prm, ls, lo, hi, REG):
+    # One step of the plain generic form on the block's contiguous slices. A table value is
+    # c + V[r, o + i]: c is the block's scalar and V a zero row when the block uses one row
+    # of the table, c = 0 and V the table when it uses consecutive rows (x + 0.0 == x, so the
+    # values are exact). Unsigned indices skip numba's wraparound code, so the loads are
+    # contiguous and LLVM vectorizes the loop. REG is a literal (specialized copies).
+    deaths = 0
+    for i in range(x.shape[0]):
+        u = np.uint64(i)
+        xi = x[i]
+        loss, g = grad1(xi, t, seed, prm)
+        mi, vi = moments(g, m[i], v[i], bc + Bv[rb, ob + u], tc + Tv[rt, ot + u])
+        step = generic_step(ac + Av[ra, oa + u], mi, vi)
+        y = xi - step
+        y = lo if y < lo else y
+        y = hi if y > hi else y
+        live = alive[i]
+        keep = live & _ok(step, vi, y)
+        deaths += live & (not keep)
+        m[i] = mi
+        v[i] = vi
+        x[i] = y if keep else xi
+        alive[i] = keep
+        if REG:
+            rsum[i] += loss - ls
+    return deaths
+
+
+@njit(inline="always", error_model="numpy")
+def _rowref(R, t, kind, off, idx, buf):
+    # (scalar, table, row, offset) through which the block reads step t's values (above)
+    if kind == 0:
+        return R[t - 1, off], buf, np.uint64(0), np.uint64(0)
+    if kind == 1:
+        return 0.0, R, np.uint64(t - 1), np.uint64(off)
+    for i in range(buf.shape[1]):
+        buf[0, i] = R[t - 1, idx[i]]
+    return 0.0, buf, np.uint64(0), np.uint64(0)
+
+
+@njit(error_model="numpy")
+def _fast1(t0, t1, A, B, TH, ai, bi, ti, kind, off, x_, m_, v_, alive_, flag, stop, rsum_,
+           seed, prm, xs, lo, hi, reg):
+    # The block's state is copied into block-local arrays for the chunk and written back.
+    x, m, v, alive, rsum = x_.copy(), m_.copy(), v_.copy(), alive_.copy(), rsum_.copy()
+    n = x.shape[0]
+    ab, bb, tb = np.zeros((1, n)), np.zeros((1, n)), np.zeros((1, n))
+    for t in range(t0, t1 + 1):
+        ac, Av, ra, oa = _rowref(A, t, kind[0], off[0], ai, ab)
+        bc, Bv, rb, ob = _rowref(B, t, kind[1], off[1], bi, bb)
+        tc, Tv, rt, ot = _rowref(TH, t, kind[2], off[2], ti, tb)
+        if reg:
+            ls = grad1(xs, t, seed, prm)[0]
+            deaths = _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v,
+                                alive, rsum, seed, prm, ls, lo, hi, True)
+        else:
+            deaths = _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v,
+                                alive, rsum, seed, prm, 0.0, lo, hi, False)
+        if deaths:
+            for i in range(n):
+                if not alive[i] and stop[i] == 0:
                     stop[i] = t
+                    step = generic_step(ac + Av[ra, oa + np.uint64(i)], m[i], v[i])
+                    flag[i] = _bad_flag(step, v[i])
+    x_[:] = x
+    m_[:] = m
+    v_[:] = v
+    alive_[:] = alive
+    rsum_[:] = rsum
 
-    def _driver(block_fn):
-        @njit(parallel=True, error_model="numpy")
-        def run(ends, recs, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, bstart, bseed,
-                bprow, bplain, bkind, boff, params, data, lo, hi, xs, has_xs, fstar, do_regret,
-                do_grad,
-                x, m, v, vmax, pb, pt, alive, flag, stop, rsum, gsum, gmin,
-                o_x, o_dist, o_f, o_g, o_pg, o_reg, o_g43, o_gmin):
-            nb = bstart.shape[0] - 1
-            t0 = 1
-            for c in range(ends.shape[0]):
-                t1 = ends[c]
-                k = recs[c]
-                for bb in prange(nb):
-                    i0, i1 = bstart[bb], bstart[bb + 1]
-                    prm = params[bprow[bb]]
-                    block_fn(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams,
-                             x, m, v, vmax, pb, pt, alive, flag, stop, rsum, gsum, gmin,
-                             bseed[bb], prm, data, xs, lo, hi, do_regret, do_grad, bplain[bb],
-                             bkind[bb], boff[bb])
-                    if k >= 0:
-                        _record(k, t1, i0, i1, x, alive, rsum, gsum, gmin, prm, data, lo, hi,
-                                xs, has_xs, fstar, do_regret, do_grad,
-                                o_x, o_dist, o_f, o_g, o_pg, o_reg, o_g43, o_gmin)
-                t0 = t1 + 1
 
-        return run
-
-    @njit(error_model="numpy")
-    def _any_d(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x, m, v, vmax,
-               pb, pt, alive, flag, stop, rsum, gsum, gmin, seed, prm, data, xs, lo, hi,
-               do_regret, do_grad, plain, kind, off):
+@njit(error_model="numpy")
+def _block1(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x, m, v, vmax,
+            pb, pt, alive, flag, stop, rsum, gsum, gmin, seed, prm, data, xs, lo, hi,
+            do_regret, do_grad, plain, kind, off):
+    """One-dimensional problems with ``grad1``: the fast path for a plain block without per-step
+    metrics, the general loop otherwise."""
+    if plain and not do_grad:
+        n = x.shape[0]
+        _fast1(t0, t1, A, B, TH, ai[i0:i1], bi[i0:i1], ti[i0:i1], kind, off,
+               x.reshape(n)[i0:i1], m.reshape(n)[i0:i1], v.reshape(n)[i0:i1],
+               alive[i0:i1], flag[i0:i1], stop[i0:i1], rsum[i0:i1], seed, prm,
+               xs[0], lo[0], hi[0], do_regret)
+    else:
         _block_d(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x, m, v, vmax,
                  pb, pt, alive, flag, stop, rsum, gsum, gmin, seed, prm, data, xs, lo, hi,
-                 do_regret, do_grad)
+                 do_regret, do_grad, plain, kind, off)
 
-    rund = _driver(_any_d)
-    if grad1 is None:
-        return None, rund
 
-    @njit(inline="always", error_model="numpy")
-    def _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v, alive, rsum, seed,
-                   prm, ls, lo, hi, REG):
-        # One step of the plain generic form on the block's contiguous slices. A table value is
-        # c + V[r, o + i]: c is the block's scalar and V a zero row when the block uses one row
-        # of the table, c = 0 and V the table when it uses consecutive rows (x + 0.0 == x, so the
-        # values are exact). Unsigned indices skip numba's wraparound code, so the loads are
-        # contiguous and LLVM vectorizes the loop. REG is a literal (specialized copies).
-        deaths = 0
-        for i in range(x.shape[0]):
-            u = np.uint64(i)
-            xi = x[i]
-            loss, g = grad1(xi, t, seed, prm)
-            b = bc + Bv[rb, ob + u]
-            th = tc + Tv[rt, ot + u]
-            mi = b * m[i] + (1.0 - b) * g
-            vi = th * v[i] + (1.0 - th) * (g * g)
-            step = (ac + Av[ra, oa + u]) * (mi / math.sqrt(vi))
-            y = xi - step
-            y = lo if y < lo else y
-            y = hi if y > hi else y
-            live = alive[i]
-            keep = live & _ok(step, vi, y)
-            deaths += live & (not keep)
-            m[i] = mi
-            v[i] = vi
-            x[i] = y if keep else xi
-            alive[i] = keep
-            if REG:
-                rsum[i] += loss - ls
-        return deaths
+@njit(parallel=True, error_model="numpy", cache=CACHE)
+def run(ends, recs, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, bstart, bseed,
+        bprow, bplain, bkind, boff, params, data, lo, hi, xs, has_xs, fstar, do_regret,
+        do_grad,
+        x, m, v, vmax, pb, pt, alive, flag, stop, rsum, gsum, gmin,
+        o_x, o_dist, o_f, o_g, o_pg, o_reg, o_g43, o_gmin):
+    """The driver: chunks of steps (serial), blocks in parallel, metrics at checkpoints.
 
-    @njit(inline="always", error_model="numpy")
-    def _rowref(R, t, kind, off, idx, buf):
-        # (scalar, table, row, offset) through which the block reads step t's values (above)
-        if kind == 0:
-            return R[t - 1, off], buf, np.uint64(0), np.uint64(0)
-        if kind == 1:
-            return 0.0, R, np.uint64(t - 1), np.uint64(off)
-        for i in range(buf.shape[1]):
-            buf[0, i] = R[t - 1, idx[i]]
-        return 0.0, buf, np.uint64(0), np.uint64(0)
-
-    @njit(error_model="numpy")
-    def _fast1(t0, t1, A, B, TH, ai, bi, ti, kind, off, x_, m_, v_, alive_, flag, stop, rsum_,
-               seed, prm, xs, lo, hi, reg):
-        # The block's state is copied into block-local arrays for the chunk and written back.
-        x, m, v, alive, rsum = x_.copy(), m_.copy(), v_.copy(), alive_.copy(), rsum_.copy()
-        n = x.shape[0]
-        ab, bb, tb = np.zeros((1, n)), np.zeros((1, n)), np.zeros((1, n))
-        for t in range(t0, t1 + 1):
-            ac, Av, ra, oa = _rowref(A, t, kind[0], off[0], ai, ab)
-            bc, Bv, rb, ob = _rowref(B, t, kind[1], off[1], bi, bb)
-            tc, Tv, rt, ot = _rowref(TH, t, kind[2], off[2], ti, tb)
-            if reg:
-                ls = grad1(xs, t, seed, prm)[0]
-                deaths = _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v,
-                                    alive, rsum, seed, prm, ls, lo, hi, True)
-            else:
-                deaths = _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v,
-                                    alive, rsum, seed, prm, 0.0, lo, hi, False)
-            if deaths:
-                for i in range(n):
-                    if not alive[i] and stop[i] == 0:
-                        stop[i] = t
-                        step = (ac + Av[ra, oa + np.uint64(i)]) * (m[i] / math.sqrt(v[i]))
-                        flag[i] = _bad_flag(step, v[i])
-        x_[:] = x
-        m_[:] = m
-        v_[:] = v
-        alive_[:] = alive
-        rsum_[:] = rsum
-
-    @njit(error_model="numpy")
-    def _block1(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x, m, v, vmax,
-                pb, pt, alive, flag, stop, rsum, gsum, gmin, seed, prm, data, xs, lo, hi,
-                do_regret, do_grad, plain, kind, off):
-        if plain and not do_grad:
-            n = x.shape[0]
-            _fast1(t0, t1, A, B, TH, ai[i0:i1], bi[i0:i1], ti[i0:i1], kind, off,
-                   x.reshape(n)[i0:i1], m.reshape(n)[i0:i1], v.reshape(n)[i0:i1],
-                   alive[i0:i1], flag[i0:i1], stop[i0:i1], rsum[i0:i1], seed, prm,
-                   xs[0], lo[0], hi[0], do_regret)
-            return
-        if grad1 is None:  # pragma: no cover - never (kept for symmetry)
-            return
-        xt = np.empty(1)
-        gt = np.empty(1)
-        lo0, hi0 = lo[0], hi[0]
-        for t in range(t0, t1 + 1):
-            Ar, Br, Tr = A[t - 1], B[t - 1], TH[t - 1]
-            ls = grad1(xs[0], t, seed, prm)[0] if do_regret else 0.0
-            for i in range(i0, i1):
-                if not alive[i]:
-                    continue
-                xi = x[i, 0]
-                loss, g = grad1(xi, t, seed, prm)
-                if do_grad:
-                    xt[0] = xi
-                    objective(xt, prm, data, gt)
-                    gn2 = gt[0] * gt[0]
-                    c = np.cbrt(gn2)
-                    gsum[i] += c * c
-                    gmin[i] = gn2 if gn2 < gmin[i] else gmin[i]
-                a, b, th = Ar[ai[i]], Br[bi[i]], Tr[ti[i]]
-                p1 = pb[i] * b
-                p2 = pt[i] * th
-                pb[i], pt[i] = p1, p2
-                c1 = 1.0 - p1 if bc[i] else 1.0
-                c2 = 1.0 - p2 if bc[i] else 1.0
-                mj, vj, vmj, step = _update(g, m[i, 0], v[i, 0], vmax[i, 0], a, b, th, c1, c2,
-                                            emode[i], ams[i], eps[i], eroot[i])
-                m[i, 0], v[i, 0], vmax[i, 0] = mj, vj, vmj
-                y = xi - step
-                y = lo0 if y < lo0 else y
-                y = hi0 if y > hi0 else y
-                if _ok(step, vj, y):
-                    x[i, 0] = y
-                    if do_regret:
-                        rsum[i] += loss - ls
-                else:
-                    alive[i] = False
-                    flag[i] = _bad_flag(step, vj)
-                    stop[i] = t
-
-    return _driver(_block1), rund
+    Called through :func:`adamtheory.engine.batch.run_batch`, which builds every argument.
+    """
+    nb = bstart.shape[0] - 1
+    t0 = 1
+    for c in range(ends.shape[0]):
+        t1 = ends[c]
+        k = recs[c]
+        for bb in prange(nb):
+            i0, i1 = bstart[bb], bstart[bb + 1]
+            prm = params[bprow[bb]]
+            BLOCK(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams,
+                  x, m, v, vmax, pb, pt, alive, flag, stop, rsum, gsum, gmin,
+                  bseed[bb], prm, data, xs, lo, hi, do_regret, do_grad, bplain[bb],
+                  bkind[bb], boff[bb])
+            if k >= 0:
+                _record(k, t1, i0, i1, x, alive, rsum, gsum, gmin, prm, data, lo, hi,
+                        xs, has_xs, fstar, do_regret, do_grad,
+                        o_x, o_dist, o_f, o_g, o_pg, o_reg, o_g43, o_gmin)
+        t0 = t1 + 1

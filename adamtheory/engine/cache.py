@@ -1,0 +1,416 @@
+"""Compile once: the engine's kernels for a problem, built so that numba's disk cache applies.
+
+Numba caches a function on disk only when its machine code depends on nothing but its own module:
+a kernel that closes over the problem's oracles (or takes them as arguments) is compiled again in
+every process. So the engine writes, per problem oracle, a *copy* of :mod:`.kernels` (its source
+text, with ``CACHE = True``) into the kernel cache and binds the oracles as module globals at the
+end of the copy; the copy's ``run`` is an ordinary ``cache=True`` function.
+
+Cache entries
+-------------
+An entry is a directory ``<cache dir>/kernels/<key>/`` holding the generated module, numba's
+index and object files and ``MANIFEST.json``. The key is a SHA-256 of
+
+* the engine's source (``kernels.py``, ``codes.py``, ``update.py``) and the path (scalar or
+  general loop);
+* the oracles: the bytes of every source file that defines them or a numba function they reach
+  through their globals or closures, the values of the closure cells and the numeric globals
+  they use (so a changed problem file, or a different closure, gives a different key);
+* the numba, numpy and Python versions and the machine.
+
+Oracles defined outside a file (e.g. typed in an interactive session) or closing over values of
+unknown type cannot be keyed: they are compiled in a per-process temporary directory (as before
+this cache existed).
+
+An entry is trusted only if its manifest lists exactly the files present with their SHA-256,
+the generated module is the expected text and the manifest names the kernel signature asked for;
+anything else (a stale, truncated, corrupted or foreign file) wipes the entry and compiles it
+again. Building an entry holds an exclusive ``flock`` on ``<key>.lock``, so concurrent processes
+(sweep workers) compile once and the others load.
+
+The cache directory is ``$ADAMTHEORY_CACHE_DIR`` if set, else the per-user cache directory
+(``$XDG_CACHE_HOME/adamtheory`` or ``~/.cache/adamtheory`` on Linux, ``~/Library/Caches/
+adamtheory`` on macOS, ``%LOCALAPPDATA%\\adamtheory\\Cache`` on Windows). If it cannot be
+written, the kernels are compiled in a temporary directory (correct, just not reused).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import types
+from functools import lru_cache
+from pathlib import Path
+
+import numba
+import numpy as np
+
+try:  # pragma: no cover - Windows has no fcntl; the cache then works without the lock
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+_ENGINE = Path(__file__).resolve().parent
+_TEMPLATE = _ENGINE / "kernels.py"
+_ENGINE_FILES = ("kernels.py", "codes.py", "update.py")
+_CACHE_LINE = "CACHE = False\n"
+#: compile time of one kernel on a quiet 2-core machine, seconds (used by estimates)
+COMPILE_SECONDS = 15.0
+
+# modules whose functions the key does not follow (their version is part of the key)
+_SYSTEM_ROOTS = {"numpy", "numba", "math", "cmath", "builtins", "llvmlite", "operator"}
+
+_BOUND: dict[str, tuple] = {}  # key -> (grad, objective, grad1, block name) for generated modules
+_LOADED: dict[str, types.ModuleType] = {}
+
+
+class Uncacheable(Exception):
+    """The oracles cannot be keyed by their source (the message says why)."""
+
+
+def cache_dir() -> Path:
+    """The kernel cache's root: ``$ADAMTHEORY_CACHE_DIR`` or the per-user cache directory."""
+    env = os.environ.get("ADAMTHEORY_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "darwin":  # pragma: no cover - platform specific
+        return Path.home() / "Library" / "Caches" / "adamtheory"
+    if os.name == "nt":  # pragma: no cover
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "adamtheory" / "Cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "adamtheory"
+
+
+def bound_oracles(key: str) -> tuple:
+    """``(grad, objective, grad1, block)`` for the generated module of entry ``key`` (called by
+    that module when it is imported; ``block`` names the kernel's block loop)."""
+    return _BOUND[key]
+
+
+# ------------------------------------------------------------------------------ keys
+def _is_dispatcher(obj) -> bool:
+    return hasattr(obj, "py_func") and hasattr(obj, "targetoptions")
+
+
+def _names(code) -> set:
+    out = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            out |= _names(c)
+    return out
+
+
+class _Hasher:
+    """Walks oracles (numba dispatchers) through globals and closures; collects files and values."""
+
+    def __init__(self):
+        self.h = hashlib.sha256()
+        self.files: set[str] = set()
+        self.seen: set[int] = set()
+
+    def value(self, v, where: str, strict: bool) -> None:
+        if _is_dispatcher(v):
+            self.h.update(repr(sorted(v.targetoptions.items(), key=str)).encode())
+            self.function(v.py_func)
+        elif isinstance(v, types.FunctionType):
+            self.function(v)
+        elif isinstance(v, types.ModuleType):
+            root = v.__name__.split(".")[0]
+            if root not in _SYSTEM_ROOTS and getattr(v, "__file__", None):
+                self.files.add(str(Path(v.__file__).resolve()))
+        elif v is None or isinstance(v, (bool, int, float, complex, str, bytes, np.generic)):
+            self.h.update(f"{type(v).__name__}:{v!r}".encode())
+        elif isinstance(v, np.ndarray):
+            self.h.update(f"{v.dtype.str}{v.shape}".encode())
+            self.h.update(np.ascontiguousarray(v).tobytes())
+        elif isinstance(v, (tuple, list)):
+            self.h.update(f"{type(v).__name__}{len(v)}".encode())
+            for e in v:
+                self.value(e, where, strict)
+        elif strict:
+            raise Uncacheable(f"{where} holds a {type(v).__name__}")
+        else:  # a global the oracle names but numba could not use as data (a class, ...)
+            self.h.update(f"{type(v).__module__}.{type(v).__qualname__}".encode())
+            mod = sys.modules.get(getattr(v, "__module__", "") or "")
+            if mod is not None:
+                self.value(mod, where, False)
+
+    def function(self, f) -> None:
+        if id(f) in self.seen:
+            return
+        self.seen.add(id(f))
+        root = (getattr(f, "__module__", "") or "").split(".")[0]
+        if root in _SYSTEM_ROOTS:
+            self.h.update(f"{f.__module__}.{f.__qualname__}".encode())
+            return
+        src = f.__code__.co_filename
+        if not src or src.startswith("<") or not os.path.isfile(src):
+            raise Uncacheable(f"{f.__qualname__} is not defined in a file")
+        self.files.add(str(Path(src).resolve()))
+        self.h.update(f"{f.__qualname__}".encode())
+        for cell in f.__closure__ or ():
+            try:
+                content = cell.cell_contents
+            except ValueError:
+                raise Uncacheable(f"{f.__qualname__} has an empty closure cell") from None
+            self.value(content, f"a closure cell of {f.__qualname__}", True)
+        for name in sorted(_names(f.__code__)):
+            if name in f.__globals__:
+                self.h.update(name.encode())
+                self.value(f.__globals__[name], f"global {name} of {f.__qualname__}", False)
+        self.value(f.__defaults__, f"the defaults of {f.__qualname__}", True)
+
+    def digest(self) -> str:
+        for path in sorted(self.files):
+            self.h.update(hashlib.sha256(Path(path).read_bytes()).digest())
+        return self.h.hexdigest()
+
+
+def oracle_key(grad, objective, grad1, block: str) -> str:
+    """SHA-256 key of the kernel for these oracles and block loop (see the module docstring);
+    raises :class:`Uncacheable` when the oracles cannot be keyed."""
+    hs = _Hasher()
+    for label, fn in (("grad", grad), ("objective", objective), ("grad1", grad1)):
+        hs.h.update(label.encode())
+        if fn is None:
+            hs.h.update(b"None")
+        elif _is_dispatcher(fn):
+            hs.value(fn, label, True)
+        else:
+            raise Uncacheable(f"{label} is not a numba function")
+    hs.h.update(block.encode())
+    for name in _ENGINE_FILES:
+        hs.h.update(hashlib.sha256((_ENGINE / name).read_bytes()).digest())
+    hs.h.update(f"numba {numba.__version__} numpy {np.__version__} {sys.version} "
+                f"{platform.machine()} {sys.platform}".encode())
+    return hs.digest()[:32]
+
+
+# ------------------------------------------------------------------------------ entries
+class _Entry:
+    def __init__(self, key: str, root: Path, persistent: bool, why: str = ""):
+        self.key, self.persistent, self.why = key, persistent, why
+        self.dir = root / key
+        self.module_name = f"adamtheory_kernels_{key}"
+        self.module_path = self.dir / f"{self.module_name}.py"
+        self.manifest = self.dir / "MANIFEST.json"
+        self.lock = root / f"{key}.lock"
+        self.rewritten = False
+
+    def text(self) -> str:
+        src = _TEMPLATE.read_text(encoding="utf-8")
+        if src.count(_CACHE_LINE) != 1:  # pragma: no cover - guards an edit of kernels.py
+            raise RuntimeError("adamtheory/engine/kernels.py must contain the line "
+                               f"{_CACHE_LINE.strip()!r} exactly once")
+        src = src.replace(_CACHE_LINE, f"CACHE = {self.persistent}\n")
+        return (src + "\n\n# ---- bound for one problem by adamtheory.engine.cache "
+                f"(entry {self.key}) ----\n"
+                "from adamtheory.engine.cache import bound_oracles as _bound_oracles  # noqa\n\n"
+                f"grad, objective, grad1, _block_name = _bound_oracles({self.key!r})\n"
+                "BLOCK = globals()[_block_name]\n")
+
+
+_TMP_ROOT: list[Path] = []
+
+
+def _temp_root() -> Path:
+    if not _TMP_ROOT:
+        path = Path(tempfile.mkdtemp(prefix="adamtheory-kernels-"))
+        atexit.register(shutil.rmtree, path, True)
+        _TMP_ROOT.append(path)
+    return _TMP_ROOT[0]
+
+
+def _kernel_root() -> Path | None:
+    root = cache_dir() / "kernels"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return None
+    return root
+
+
+@lru_cache(maxsize=None)
+def _entry(grad, objective, grad1, block: str, root_text: str) -> _Entry:
+    try:
+        key = oracle_key(grad, objective, grad1, block)
+    except Uncacheable as exc:
+        key = hashlib.sha256(f"{id(grad)} {id(objective)} {id(grad1)} {block} "
+                             f"{os.getpid()}".encode()).hexdigest()[:32]
+        return _Entry(key, _temp_root(), False, str(exc))
+    root = _kernel_root() if root_text else None
+    if root is None:
+        return _Entry(key, _temp_root(), False, f"the cache directory {cache_dir()} cannot be "
+                      "written")
+    return _Entry(key, root, True)
+
+
+@contextlib.contextmanager
+def _locked(entry: _Entry):
+    if fcntl is None or not entry.persistent:
+        yield
+        return
+    with open(entry.lock, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cache_files(path: Path) -> dict:
+    if not path.is_dir():
+        return {}
+    return {p.name: p for p in sorted(path.iterdir()) if p.is_file() and ".tmp." not in p.name}
+
+
+def _numba_dir(entry: _Entry, module) -> Path:
+    return Path(module.run._cache._cache_path)
+
+
+def _trusted_manifest(entry: _Entry, module) -> dict | None:
+    """The manifest if the entry is intact (files and hashes as listed), else None."""
+    try:
+        man = json.loads(entry.manifest.read_text(encoding="utf-8"))
+        if man.get("key") != entry.key or not isinstance(man.get("files"), dict):
+            return None
+        files = _cache_files(_numba_dir(entry, module))
+        if set(files) != set(man["files"]):
+            return None
+        for name, p in files.items():
+            if _sha(p) != man["files"][name]:
+                return None
+        return man
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _wipe(entry: _Entry, module) -> None:
+    with contextlib.suppress(OSError):
+        entry.manifest.unlink()
+    for p in _cache_files(_numba_dir(entry, module)).values():
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+def _write_manifest(entry: _Entry, module, signatures: list) -> None:
+    files = {n: _sha(p) for n, p in _cache_files(_numba_dir(entry, module)).items()}
+    data = json.dumps({"key": entry.key, "signatures": sorted(set(signatures)), "files": files},
+                      indent=1)
+    tmp = entry.manifest.with_name(f"MANIFEST.json.tmp.{os.getpid()}")
+    tmp.write_text(data, encoding="utf-8")
+    os.replace(tmp, entry.manifest)
+
+
+def _module(entry: _Entry, oracles: tuple):
+    """Import the entry's generated module (writing it first if absent or not the expected text)."""
+    mod = _LOADED.get(str(entry.module_path))
+    if mod is not None:
+        return mod
+    text = entry.text()
+    entry.dir.mkdir(parents=True, exist_ok=True)
+    try:
+        current = entry.module_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        current = None
+    entry.rewritten = current != text
+    if entry.rewritten:
+        tmp = entry.module_path.with_name(f"{entry.module_path.name}.tmp.{os.getpid()}")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, entry.module_path)
+    _BOUND[entry.key] = oracles
+    spec = importlib.util.spec_from_file_location(entry.module_name, entry.module_path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[entry.module_name] = mod
+    spec.loader.exec_module(mod)
+    _LOADED[str(entry.module_path)] = mod
+    return mod
+
+
+def signature_of(args) -> tuple:
+    """The numba argument types of a kernel call (what :meth:`Dispatcher.compile` takes)."""
+    return tuple(numba.typeof(a) for a in args)
+
+
+def compiled_kernel(problem, use1: bool, args, announce=None):
+    """The compiled driver ``run`` of :mod:`.kernels` for ``problem``, ready for ``run(*args)``.
+
+    Parameters
+    ----------
+    problem : counterexamples.Problem
+        Its oracles ``grad``, ``objective``, ``grad1`` are bound into the kernel.
+    use1 : bool
+        The one-dimensional ``grad1`` path (else the general d-dimensional loop).
+    args : tuple
+        The call's arguments (their numba types select the compiled signature).
+    announce : callable, optional
+        Called with one line before a compilation (default: print it on stderr).
+    """
+    block = "_block1" if use1 else "_block_d"
+    oracles = (problem.grad, problem.objective, problem.grad1 if use1 else None, block)
+    entry = _entry(*oracles[:3], block, str(cache_dir()))
+    mod = _LOADED.get(str(entry.module_path))
+    sig = signature_of(args)
+    if mod is not None and sig in mod.run.signatures:
+        return mod.run
+    say = announce if announce is not None else _stderr
+    with _locked(entry):
+        mod = _module(entry, oracles)
+        man = _trusted_manifest(entry, mod) if entry.persistent else None
+        if man is None or entry.rewritten:
+            _wipe(entry, mod)
+            man = {"signatures": []}
+        fresh = str(sig) not in man["signatures"]
+        if fresh:
+            where = (f"later runs load them from {entry.dir.parent}" if entry.persistent
+                     else f"not cached: {entry.why}")
+            say(f"compiling kernels for {problem.name}, once ({where}) ...")
+        t0 = time.perf_counter()
+        mod.run.compile(sig)
+        if entry.persistent and (fresh or mod.run.stats.cache_misses.get(sig)):
+            with contextlib.suppress(OSError):
+                _write_manifest(entry, mod, man["signatures"] + [str(sig)])
+        mod.compile_seconds = time.perf_counter() - t0
+    return mod.run
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def kernels_cached(problem, path: str = "auto") -> bool:
+    """Whether the kernels of ``problem`` are in the cache, intact (a run then loads them).
+
+    ``path`` as in :func:`adamtheory.engine.run_batch` (``"auto"``: the scalar path for
+    one-dimensional problems with ``grad1``). Entries whose files fail their check count as
+    not cached.
+    """
+    use1 = problem.dim == 1 and problem.grad1 is not None and path in ("auto", "scalar")
+    block = "_block1" if use1 else "_block_d"
+    oracles = (problem.grad, problem.objective, problem.grad1 if use1 else None, block)
+    entry = _entry(*oracles[:3], block, str(cache_dir()))
+    mod = _LOADED.get(str(entry.module_path))
+    if mod is not None and mod.run.signatures:
+        return True
+    if not entry.persistent or not entry.manifest.is_file():
+        return False
+    with _locked(entry):
+        man = _trusted_manifest(entry, _module(entry, oracles))
+    return bool(man and man.get("signatures"))

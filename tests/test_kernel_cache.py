@@ -1,0 +1,158 @@
+"""The compiled-kernel cache (adamtheory.engine.cache): compile once, load later, never trust a
+damaged entry, recompile a changed problem."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import counterexamples as cx
+from adamtheory.engine import cache, run_batch
+
+SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import counterexamples as cx
+    from adamtheory.engine import run_batch
+    T = 500
+    t = np.arange(1, T + 1, dtype=float)
+    A = 0.5 / np.sqrt(t)[:, None] * np.array([1.0, 0.5])
+    res = run_batch(cx.get("reddi-thm1"), A, np.full(T, 0.9), 1 - 0.01 / t, grad_metrics=False)
+    from adamtheory.engine.cache import _LOADED
+    (mod,) = _LOADED.values()
+    hits = sum(mod.run.stats.cache_hits.values())
+    print(json.dumps({"x": res.x.tolist(), "hits": hits}))
+""")
+
+
+def _fresh(monkeypatch, path):
+    """A cold in-process state pointing at the cache directory ``path``."""
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(path))
+    monkeypatch.setattr(cache, "_LOADED", {})
+    cache._entry.cache_clear()
+
+
+def _run(problem):
+    T = 400
+    t = np.arange(1, T + 1, dtype=float)
+    A = 0.3 / np.sqrt(t)[:, None] * np.array([1.0, 0.7, 0.4])
+    return run_batch(problem, A, np.full(T, 0.9), 1 - 0.05 / t, seeds=[0, 1, 2],
+                     grad_metrics=False)
+
+
+def test_second_process_loads_from_the_cache(tmp_path):
+    env = {**__import__("os").environ, "ADAMTHEORY_CACHE_DIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
+                           text=True, timeout=600) for _ in range(2)]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert "compiling kernels for reddi-thm1, once" in runs[0].stderr
+    assert "compiling" not in runs[1].stderr
+    assert first["hits"] == 0 and second["hits"] == 1  # numba loaded the machine code
+    assert first["x"] == second["x"]
+    (entry,) = [p for p in (tmp_path / "kernels").iterdir() if p.is_dir()]
+    man = json.loads((entry / "MANIFEST.json").read_text())
+    assert man["files"] and len(man["signatures"]) == 1
+
+
+def test_corrupt_or_foreign_cache_files_are_rebuilt(tmp_path, monkeypatch, capsys):
+    prob = cx.get("nonconvex-separable", d=3, sigma=0.2)
+    _fresh(monkeypatch, tmp_path)
+    ref = _run(prob)
+    assert "compiling kernels for nonconvex-separable, once" in capsys.readouterr().err
+    (entry,) = [p for p in (tmp_path / "kernels").iterdir() if p.is_dir()]
+    (nbc,) = list((entry / "__pycache__").glob("*.nbc"))
+    data = bytearray(nbc.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 64] = b"\x00" * 64  # damaged object code
+    nbc.write_bytes(bytes(data))
+
+    _fresh(monkeypatch, tmp_path)
+    again = _run(prob)
+    assert "compiling kernels for nonconvex-separable" in capsys.readouterr().err
+    np.testing.assert_array_equal(again.x, ref.x)
+    np.testing.assert_array_equal(again.x_final, ref.x_final)
+
+    _fresh(monkeypatch, tmp_path)  # the rebuilt entry is trusted again
+    np.testing.assert_array_equal(_run(prob).x, ref.x)
+    assert "compiling" not in capsys.readouterr().err
+
+    (entry / "__pycache__" / "planted.nbc").write_bytes(b"not numba's")  # a file not listed
+    (entry / "MANIFEST.json").write_text("{")  # and a truncated manifest
+    _fresh(monkeypatch, tmp_path)
+    assert not cache.kernels_cached(prob)
+    np.testing.assert_array_equal(_run(prob).x, ref.x)
+    assert "compiling kernels for nonconvex-separable" in capsys.readouterr().err
+    assert not (entry / "__pycache__" / "planted.nbc").exists()
+    assert cache.kernels_cached(prob)
+
+
+USER = textwrap.dedent("""
+    import numpy as np
+    from numba import njit
+    from counterexamples import Problem
+
+    C = {c}
+
+    @njit
+    def grad(x, t, seed, params, data, g):
+        g[0] = C * x[0]
+        return 0.5 * C * x[0] * x[0]
+
+    @njit
+    def objective(x, params, data, g):
+        return grad(x, 1, 0, params, data, g)
+
+    def make():
+        return Problem(name="quad", title="quad", dim=1, grad=grad, objective=objective,
+                       params=np.zeros(1))
+""")
+
+
+def _key(p):
+    return cache.oracle_key(p.grad, p.objective, p.grad1, "_block_d")
+
+
+def test_key_follows_the_problem_file_and_closures(tmp_path):
+    f = tmp_path / "quad.py"
+    f.write_text(USER.format(c=2.0))
+    k1 = _key(cx.get(f"{f}:make"))
+    assert _key(cx.get(f"{f}:make")) == k1  # same file, same key (a reload does not recompile)
+    f.write_text(USER.format(c=3.0))
+    assert _key(cx.get(f"{f}:make")) != k1  # a changed file recompiles
+    # catalog problems: keyed by source, not by their parameters (runtime data)
+    assert _key(cx.get("logreg-nonconvex", lam=0.1)) == _key(cx.get("logreg-nonconvex", lam=0.3))
+    assert _key(cx.get("logreg-nonconvex")) != _key(cx.get("two-layer-net"))
+
+    from numba import njit
+
+    def closure(c):
+        @njit
+        def g(x, t, seed, params, data, out):
+            out[0] = c * x[0]
+            return 0.0
+        return g
+
+    assert cache.oracle_key(closure(1.0), closure(1.0), None, "b") == \
+        cache.oracle_key(closure(1.0), closure(1.0), None, "b")
+    assert cache.oracle_key(closure(1.0), closure(1.0), None, "b") != \
+        cache.oracle_key(closure(2.0), closure(2.0), None, "b")
+    ns = {}
+    exec("from numba import njit\n@njit\ndef h(x, t, seed, params, data, g):\n    return 0.0",
+         ns)
+    with pytest.raises(cache.Uncacheable, match="not defined in a file"):
+        cache.oracle_key(ns["h"], ns["h"], None, "b")
+
+
+def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "c"))
+    assert cache.cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("ADAMTHEORY_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    if sys.platform.startswith("linux"):
+        assert cache.cache_dir() == tmp_path / "x" / "adamtheory"
