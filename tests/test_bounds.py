@@ -275,7 +275,7 @@ grad_metrics = true
     assert "--problem-param sigma=0.1" in capsys.readouterr().err
     assert main(args + ["--param", "s=0.6"]) == 2          # not a value of the grid
     assert "not on the sweep's grid" in capsys.readouterr().err
-    from adamtheory.prove_cli import measured_from_results
+    from adamtheory.cli.bound import measured_from_results
 
     with pytest.raises(B.InputError, match="select one with --param s=VALUE"):
         measured_from_results(out, {})                     # two values of s: must select one
@@ -292,7 +292,7 @@ grad_metrics = true
 def test_docstring_examples():
     import doctest
 
-    from adamtheory import prove_cli
+    from adamtheory.cli import bound as prove_cli
     from proofs_check import assembly, lemma7_holder, run
 
     for mod in (B, prove_cli, run, assembly, lemma7_holder):

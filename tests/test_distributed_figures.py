@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adamtheory.distributed import figures as F
+from adamtheory.figures import FIGURES, run_group, sweeps_dir
+from adamtheory.figures.f_speedup import proved_threshold
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,13 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("distfig")
-    return out, F.make(out, quick=True)
+    return out, run_group("distributed", out, quick=True)["entries"]
 
 
 def test_files_and_manifest_entries(quick):
     out, m = quick
-    assert set(m) == set(F.FILES)
-    for k, f in F.FILES.items():
+    files = {k: f.files[0] for k, f in FIGURES.items() if f.groups == ("distributed",)}
+    assert set(m) == set(files) == {"f", "g", "h"}
+    for k, f in files.items():
         assert (out / f).stat().st_size > 10_000
         assert "command" in m[k] and "python" in m[k]
         json.dumps(m[k])                                   # serialisable as the manifest needs
@@ -71,7 +73,7 @@ def test_proved_threshold_nonconvex_separable_independent():
     import counterexamples as cx
 
     d, sigma, eps = 4, 1.0, 1e-8
-    thr = F.proved_threshold({"problem": "nonconvex-separable", "d": d, "sigma": sigma,
+    thr = proved_threshold({"problem": "nonconvex-separable", "d": d, "sigma": sigma,
                               "eps": eps, "batch": 1})
     assert thr["applicable"]
     p1 = cx.get("nonconvex-separable", d=1, sigma=0.0)
@@ -104,7 +106,7 @@ def test_proved_threshold_logreg_independent():
     from scipy.special import expit
 
     lam = 0.1
-    thr = F.proved_threshold({"problem": "logreg-nonconvex", "lam": lam, "eps": 1e-8,
+    thr = proved_threshold({"problem": "logreg-nonconvex", "lam": lam, "eps": 1e-8,
                               "batch": 1})
     p = cx.get("logreg-nonconvex", lam=lam, batch=1)
     d, A, y = p.dim, p.data[:, :p.dim], p.data[:, p.dim]
@@ -131,7 +133,7 @@ def test_proved_threshold_logreg_independent():
 
 
 def test_proved_threshold_not_applicable():
-    r = F.proved_threshold({"problem": "ef-least-squares"})
+    r = proved_threshold({"problem": "ef-least-squares"})
     assert r["applicable"] is False and "Theorem 1" in r["reason"]
 
 
@@ -177,14 +179,14 @@ def test_cli_compressors_and_distributed_json():
 
 
 def test_example_sweep_files_validate():
-    """Every examples/dist_*.toml names the simulator, uses only PARAMS and passes validate on
+    """Every figure sweep file dist_*.toml names the simulator, uses only PARAMS and passes validate on
     every grid point."""
     import itertools
     import tomllib
 
     from adamtheory.distributed.sweep_plugin import NAME, PARAMS, validate
 
-    files = sorted((ROOT / "examples").glob("dist_*.toml"))
+    files = sorted(sweeps_dir().glob("dist_*.toml"))
     assert len(files) >= 9
     for f in files:
         raw = tomllib.loads(f.read_text())

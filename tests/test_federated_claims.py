@@ -1,7 +1,7 @@
 """The measured outcome of FedLADA against the baselines (docs/federated.md, "Measured outcome").
 
 Settings are those of figures (i)-(j) in full mode: M = 20, S = 5, K = 10, batch 16, a = 0.5,
-each algorithm at its tuned rates (figures.TUNED), seeds 0-3; digits 200 rounds, least squares
+each algorithm at its tuned rates (federated.tuned.TUNED), seeds 0-3; digits 200 rounds, least squares
 300 rounds; the strongly heterogeneous levels are Dirichlet alpha = 0.1 and zeta = 3. Each
 assertion states what is true, including where FedLADA does not win:
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adamtheory.federated.figures import comparison, speedup
+from adamtheory.federated.experiments import comparison, speedup
 from adamtheory.federated.simulator import run_many
 
 SEEDS = [0, 1, 2, 3]

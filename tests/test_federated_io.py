@@ -114,9 +114,10 @@ def test_cli_bad_input(capsys, argv):
 
 
 def test_figures_quick(tmp_path):
-    from adamtheory.federated.figures import FILES, make
+    from adamtheory.figures import all_files, run_group
 
-    man = make(tmp_path, quick=True)
+    man = run_group("federated", tmp_path, quick=True)["entries"]
+    FILES = {k: all_files()[k] for k in ("i", "j", "k")}
     assert set(man) == set(FILES)
     for f in FILES.values():
         assert (tmp_path / f).stat().st_size > 10_000

@@ -1,4 +1,5 @@
-"""`adamtheory figures --quick`: every figure is written, not blank, with a manifest."""
+"""`adamtheory figures --quick`: every figure is written, not blank, with a manifest; the
+registry's declared shape holds (sweep files shipped and valid, keys unique)."""
 
 import json
 
@@ -6,15 +7,15 @@ import matplotlib.image as mpimg
 import numpy as np
 
 from adamtheory import __version__
-from adamtheory.figures import FILES, all_files, examples_dir, make_figures
+from adamtheory.figures import FIGURES, all_files, make_figures, sweeps_dir
 
 
 def test_quick_figures_and_manifest(tmp_path):
     m = make_figures(tmp_path, quick=True, echo=lambda *a: None)
     saved = json.loads((tmp_path / "manifest.json").read_text())
     assert saved["version"] == __version__ and saved["quick"] is True
-    assert set(saved["figures"]) == set(all_files()) >= set(FILES) == {"a", "b", "c", "c2", "d",
-                                                                        "e"}
+    assert list(saved["figures"]) == list(all_files()) == list(FIGURES)
+    assert set(FIGURES) >= {"a", "b", "c", "c2", "d", "e", "f", "g", "h", "i", "j", "k"}
     for key, f in saved["figures"].items():
         assert f["version"] == __version__ and f["made_by"] == "adamtheory figures --quick"
         assert "sweep" in f and ("command" in f or "python" in f)
@@ -23,7 +24,8 @@ def test_quick_figures_and_manifest(tmp_path):
         assert img.std() > 0.05, key  # not blank
     for key in ("c", "c2", "d", "e"):
         sweep = saved["figures"][key]["sweep"]
-        assert sweep.startswith("examples/") and (examples_dir().parent / sweep).exists()
+        assert sweep.startswith("adamtheory/figures/sweeps/")
+        assert (sweeps_dir() / sweep.rsplit("/", 1)[1]).is_file()
     # (a): Adam (no guarantee) ends near +1 online; Generic Adam (guaranteed) next to x* = -1
     online = saved["figures"]["a"]["result"]["online"]
     adam = next(v for k, v in online.items() if k.startswith("Adam"))
@@ -50,3 +52,48 @@ def test_quick_figures_and_manifest(tmp_path):
     for r in rates:
         if r["converges"]:
             assert np.isfinite(r["fit_last_decade"]) and r["bound_holds"], r
+
+
+def test_registry_shape_and_sweep_files():
+    """Every declared sweep file is shipped in the package and loads (validated by the sweep
+    parser); every file name is unique; j draws the data of i in the same group."""
+    from adamtheory.sweep import load
+
+    names = [f for fig in FIGURES.values() for f in fig.files]
+    assert len(names) == len(set(names))
+    declared = {n for fig in FIGURES.values() for pair in fig.sweeps.values() for n in pair if n}
+    assert declared == {p.name for p in sweeps_dir().glob("*.toml")}   # none missing, none stray
+    for name in sorted(declared):
+        assert load(sweeps_dir() / name).n_configs >= 1, name
+    for fig in FIGURES.values():
+        assert fig.summary and fig.groups and callable(fig.draw)
+        if fig.data_of:
+            assert FIGURES[fig.data_of].groups == fig.groups
+
+
+def test_shape_refuses_an_inconsistent_figure():
+    import pytest
+
+    from adamtheory.figures import Figure
+
+    with pytest.raises(ValueError, match="exactly one of compute and data_of"):
+        Figure(key="z", files=("z.png",), summary="", compute=None, draw=lambda j, p: {})
+    with pytest.raises(ValueError, match="exactly one of compute and data_of"):
+        Figure(key="z", files=("z.png",), summary="", compute=lambda j: 0,
+               draw=lambda j, p: {}, data_of="a")
+
+
+def test_figures_run_outside_the_repository(tmp_path, monkeypatch):
+    """The sweep files are package data: the directory they come from does not depend on the
+    working directory, and `figures --list` works from an empty one."""
+    import subprocess
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    p = subprocess.run([sys.executable, "-m", "adamtheory", "figures", "--list"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert str(sweeps_dir()) in p.stdout and "(k)" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "adamtheory", "figures", "--processes", "0"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1

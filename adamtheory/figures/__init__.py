@@ -1,0 +1,192 @@
+"""Every figure of the project from one command: ``adamtheory figures [--quick] [-o DIR]``.
+
+One module per figure, each declaring one :class:`~adamtheory.figures.shape.Figure`; the
+registry (:data:`FIGURES`, in :mod:`.registry`) lists them and the driver
+(:func:`make_figures`) runs them, knowing no letter.
+
+=====  ===================  ===============================================  ================
+key    module               what                                             worker group
+=====  ===================  ===============================================  ================
+(a)    ``a_reddi``          Reddi et al. Section 5 replays (engine runs)     online, stochastic
+(b)    ``b_theta_r``        θ_t = 1 - 0.01 t^{-r} on Section 5               online, stochastic
+(c)    ``c_phase_sr``       (s, r) phase diagram with the checker's overlay  online
+(c2)   ``c2_phase_sr_...``  (s, r) on nonconvex-separable (theorem applies)  stochastic
+(d)    ``d_phase_beta``     (β_1, β_2) diagram of constant-θ Adam            online
+(e)    ``e_rates``          measured rates against the predicted slopes      stochastic
+(f)    ``f_speedup``        distributed Adam's speedup, proved end N_b*      distributed
+(g)    ``g_bits``           loss against transmitted bits (compressors, EF)  distributed
+(h)    ``h_ef``             error-feedback counterexamples                   distributed
+(i)    ``i_fed_curves``     FedLADA against the federated baselines          federated
+(j)    ``j_fed_drift``      client drift (draws (i)'s runs)                  federated
+(k)    ``k_fed_speedup``    rounds to target against sampled clients S       federated
+=====  ===================  ===============================================  ================
+
+The sweep files are package data in ``adamtheory/figures/sweeps/`` (:func:`sweeps_dir`), so
+the command runs from any directory. Sweeps run through :func:`adamtheory.sweep.run_sweep` and
+:func:`adamtheory.sweep.open_results`; (a) runs three named optimizers with the engine directly
+and (i)-(k) call :mod:`adamtheory.federated.experiments` (each algorithm at its own tuned rates,
+which one sweep grid cannot express).
+
+Adding a figure
+---------------
+Write ``adamtheory/figures/x_name.py`` declaring::
+
+    FIGURE = Figure(
+        key="x", files=("x_name.png",), summary="what it shows, in one line",
+        compute=compute,          # compute(job) -> data, in a worker process (picklable)
+        draw=draw,                # draw(job, parts) -> manifest entry; parts = {group: data}
+        sweeps={"main": ("x_full.toml", "x_quick.toml")},   # files in sweeps/, job.sweep("main")
+        groups=("x",),            # worker group(s); share one with figures of the same problems
+    )
+
+put its sweep files in ``sweeps/`` and add the module to :mod:`.registry`. ``job`` is a
+:class:`~adamtheory.figures.shape.Job` (``out``, ``tmp``, ``quick``, ``group``, ``sweep(part)``,
+``path()``). :func:`~adamtheory.figures.common.sweep_dataset` runs a sweep file and opens its
+results. The manifest entry must hold the numbers the figure shows and ``sweep`` (the sweep
+file label, or None) and ``command`` or ``python``. Nothing else changes: the driver, the CLI and
+the test of every figure (``tests/test_figures.py``) pick it up from the registry.
+
+``DIR/manifest.json`` records, for each figure, the command, the sweep files (or the Python
+call), the package version and what the figure shows in numbers (label counts, the mismatch
+count, fitted slopes). The worker groups run in a pool of processes (two by default): numba
+compiles each problem family's kernels once per process.
+
+>>> from adamtheory.figures import FIGURES
+>>> list(FIGURES)[:3]
+['a', 'b', 'c']
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from .. import __version__
+from ..errors import InputError
+from .common import to_json
+from .registry import FIGURES
+from .shape import Figure, Job, sweep_label, sweeps_dir
+
+__all__ = ["FIGURES", "Figure", "Job", "all_files", "groups", "make_figures", "run_group",
+           "sweep_label", "sweeps_dir"]
+
+
+def all_files() -> dict:
+    """Every figure's key and (first) file name, in registry order."""
+    return {k: f.files[0] for k, f in FIGURES.items()}
+
+
+def groups() -> list[str]:
+    """The worker groups, in order of first appearance in the registry."""
+    out = []
+    for f in FIGURES.values():
+        out += [g for g in f.groups if g not in out]
+    return out
+
+
+def run_group(group: str, out, quick: bool, tmp=None) -> dict:
+    """Run every ``compute`` of ``group`` (registry order), then draw the figures that belong to
+    this group alone.
+
+    Returns
+    -------
+    dict
+        ``{"entries": {key: manifest entry}, "parts": {key: data}}``: ``parts`` holds the data
+        of multi-group figures, drawn by :func:`make_figures` once all groups are done.
+        Called alone (e.g. ``run_group("distributed", out, quick=True)``), it makes that
+        group's single-group figures.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    own_tmp = tmp is None
+    tmp = Path(tempfile.mkdtemp(prefix="adamtheory-figures-")) if own_tmp else Path(tmp)
+    try:
+        data, entries = {}, {}
+        for key, fig in FIGURES.items():
+            if group in fig.groups and fig.compute is not None:
+                data[key] = fig.compute(Job(fig, out, tmp, quick, group))
+        for key, fig in FIGURES.items():
+            if fig.groups == (group,):
+                src = fig.data_of or key
+                entries[key] = fig.draw(Job(fig, out, tmp, quick, group), {group: data[src]})
+        parts = {k: v for k, v in data.items() if len(FIGURES[k].groups) > 1}
+        return {"entries": entries, "parts": parts}
+    finally:
+        if own_tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def make_figures(out="figures", quick: bool = False, echo=print, processes: int = 2) -> dict:
+    """Regenerate every registered figure into ``out`` and write ``out/manifest.json``.
+
+    Parameters
+    ----------
+    out : path
+        Output directory (created).
+    quick : bool
+        Small grids and fewer steps (about a minute on 2 cores).
+    echo : callable
+        Progress messages.
+    processes : int
+        1: compute in this process; N > 1: a pool of N processes over the worker groups.
+
+    Returns
+    -------
+    dict
+        The manifest.
+    """
+    if not isinstance(processes, int) or processes < 1:
+        raise InputError(f"processes must be an integer >= 1, got {processes!r}")
+    out = Path(out).expanduser().absolute()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"output directory {out}: cannot create it ({exc.strerror})") from None
+    missing = [f"{k}: {n}" for k, fig in FIGURES.items() for full, q in fig.sweeps.values()
+               for n in (full, q) if n is not None and not (sweeps_dir() / n).is_file()]
+    if missing:
+        raise InputError(f"figure sweep files missing from the installed package: {missing[0]} "
+                         f"(in {sweeps_dir()}); reinstall adamtheory")
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="adamtheory-figures-"))
+    names = groups()
+    try:
+        echo(f"adamtheory figures{' --quick' if quick else ''}: computing in {processes} "
+             "process(es) (numba compiles each problem family once per process) ...")
+        if processes > 1:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(processes, mp_context=mp.get_context("spawn")) as ex:
+                futs = [ex.submit(run_group, g, str(out), quick, str(tmp)) for g in names]
+                results = dict(zip(names, (f.result() for f in futs)))
+        else:
+            results = {g: run_group(g, out, quick, tmp) for g in names}
+        entries = {k: v for r in results.values() for k, v in r["entries"].items()}
+        for key, fig in FIGURES.items():
+            if len(fig.groups) > 1:
+                parts = {g: results[g]["parts"][key] for g in fig.groups}
+                entries[key] = fig.draw(Job(fig, out, tmp, quick, "parent"), parts)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    command = "adamtheory figures" + (" --quick" if quick else "")
+    manifest = {"package": "adamtheory", "version": __version__, "command": command,
+                "quick": quick, "figures": {}}
+    for key, fig in FIGURES.items():
+        manifest["figures"][key] = {"file": fig.files[0], **entries[key],
+                                    "version": __version__, "made_by": command}
+    manifest["seconds"] = round(time.perf_counter() - started, 1)
+    tmpf = out / "manifest.json.tmp"
+    tmpf.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=to_json))
+    tmpf.replace(out / "manifest.json")
+    c = manifest["figures"].get("c")
+    if c is not None:
+        echo(f"  (c) (s, r): guaranteed {c['guaranteed']} cells, mismatch {c['mismatch']}")
+    for k, f in manifest["figures"].items():
+        echo(f"  ({k}) {out / f['file']}")
+    echo(f"wrote {len(manifest['figures'])} figures and manifest.json to {out} in "
+         f"{manifest['seconds']} s")
+    return manifest
