@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._basic import _pyplot, wrap
-
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+from .style import PALETTE
 
 
 def fit_slope(T, y, last_decades: float = 1.0) -> float:

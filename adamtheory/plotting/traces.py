@@ -14,8 +14,8 @@ import numpy as np
 
 from ..errors import InputError
 from ._basic import _pyplot
+from .style import PALETTE
 
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 PANEL_TEXT = {"x": r"iterate $x_t$", "regret": r"average regret $R_t/t$", "dist": r"$\|x_t - x^\star\|$",
               "gnorm": r"$\|\nabla f(x_t)\|$", "fgap": r"$f(x_t) - f^\star$",
               "pgnorm": r"projected gradient norm", "grad43": r"$\frac{1}{t}\sum_k \|\nabla f(x_k)\|^{4/3}$",
