@@ -5,8 +5,8 @@
 * :mod:`.simulator`: the parameter-server simulator (two placements, error feedback on each
   side, exact uplink/downlink bit accounting), vectorized over configurations in one kernel;
 * :mod:`.sweep_plugin`: ``simulator = "distributed"`` for sweep files;
-* :mod:`.figures`: figures (f), (g), (h) of ``adamtheory figures``; :mod:`.cli`: the
-  ``distributed`` and ``compressors`` subcommands.
+* figures (f), (g), (h) are in :mod:`adamtheory.figures`; the ``distributed`` and
+  ``compressors`` subcommands in :mod:`adamtheory.cli`.
 
 The derivation of the N b dependence and the measured numbers are in docs/distributed.md.
 

@@ -4,8 +4,9 @@
 - :mod:`.kernels`: the numba kernel (FedAvg, FedAdam, local Adam, FedCM, SCAFFOLD, FedLADA);
 - :mod:`.simulator`: :func:`compute` (settings per configuration -> metrics per round), :func:`run`;
 - :mod:`.reference`: plain numpy loops of every algorithm (the tests compare them);
-- :mod:`.sweep_plugin`, :mod:`.figures`, :mod:`.cli`: sweeps, figures (i)-(k), ``adamtheory
-  federated``.
+- :mod:`.sweep_plugin`: sweeps; :mod:`.experiments` and :mod:`.tuned`: the comparison and
+  speedup runs and the tuned rates behind figures (i)-(k) (:mod:`adamtheory.figures`) and
+  ``adamtheory federated --tuned`` (:mod:`adamtheory.cli.federated`).
 
 The equations, the weight convention and the measured outcome are in docs/federated.md.
 """

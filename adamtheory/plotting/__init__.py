@@ -5,7 +5,8 @@
 * :func:`phase_diagram`: a 2-d slice of a sweep's results (labels or a metric), with the
   checker's verdict on the same cells drawn over it (:mod:`.phase`);
 * :func:`rate_plot`: measured (E||∇f||^{4/3})^{3/2} against T beside the predicted slopes;
-* the ``adamtheory plot`` subcommand (:mod:`.cli`).
+* :mod:`.style`: the one palette and sizes; the ``adamtheory plot`` subcommand is
+  :mod:`adamtheory.cli.plot`.
 """
 
 from ._basic import COLORS, theory_map
