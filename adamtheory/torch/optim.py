@@ -55,7 +55,7 @@ from ..conditions import validate
 from ..errors import InputError
 from ..specs import AMSGRAD_MODES, EPS_MODES, VARIANTS, OptimizerSpec
 
-__all__ = ["GenericAdam", "group_spec"]
+__all__ = ["GenericAdam", "group_spec", "schedule_value"]
 
 #: Schedule values are evaluated in blocks of this many steps (one numpy call per block, as the
 #: engine evaluates whole tables).
@@ -145,7 +145,7 @@ def _block(sched, start: int) -> np.ndarray:
     return sched.values(BLOCK, start=start)
 
 
-def _value(sched, t: int) -> float:
+def schedule_value(sched, t: int) -> float:
     """The float64 value of a schedule at step t, from the block table holding t (the same
     numpy evaluation as the engine's tables)."""
     if sched.is_constant:
@@ -345,9 +345,9 @@ class GenericAdam(torch.optim.Optimizer):
         return loss
 
     def _update(self, group, spec, t, ps, fe):
-        a = group["lr"] * _value(spec.alpha, t)
-        b = _value(spec.beta, t)
-        th = _value(spec.theta, t)
+        a = group["lr"] * schedule_value(spec.alpha, t)
+        b = schedule_value(spec.beta, t)
+        th = schedule_value(spec.theta, t)
         states = [self.state[p] for p in ps]
         p1 = states[0]["prod_beta"] * b
         p2 = states[0]["prod_theta"] * th
