@@ -59,6 +59,10 @@ def add_parser(sub) -> None:
                    help="FedLADA / local Adam: start every round's second moments at eps^2 "
                    "instead of the server's averaged vhat")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--backend", choices=("numba", "flower"), default="numba",
+                   help="numba: the simulator (default); flower: the same experiment on flwr's "
+                   "simulation engine (adamtheory.flower: fedlada, fedcm, local-adam, fedadam; "
+                   "needs adamtheory[flower] and Ray)")
     p.set_defaults(func=cmd_federated)
 
 
@@ -93,6 +97,18 @@ def cmd_federated(args) -> int:
     from ..federated.tuned import TUNED
 
     algs = [a.strip() for a in args.algorithms.split(",") if a.strip()]
+    if args.backend == "flower":
+        try:
+            from ..flower.experiment import ALGORITHMS as FLOWER
+            from ..flower.experiment import run_many
+        except ImportError:
+            raise InputError('--backend flower needs Flower: pip install "adamtheory[flower]"'
+                             ) from None
+        if args.algorithms == ",".join(ALGORITHMS):  # the default: those with a strategy
+            algs = [a for a in algs if a in FLOWER]
+        if [a for a in algs if a not in FLOWER]:
+            raise InputError(f"--backend flower runs {','.join(FLOWER)}; give --algorithms "
+                             "from these")
     bad = [a for a in algs if a not in ALGORITHMS]
     if bad or not algs:
         raise InputError(f"--algorithms: unknown {bad or 'empty list'}; choose from "

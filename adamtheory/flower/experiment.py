@@ -347,16 +347,18 @@ def run_many(configs: list[dict], rounds: int, seeds=(0,), checkpoints=None,
     run = run_flower if backend == "flower" else run_inprocess
     seeds = np.atleast_1d(np.asarray(seeds, dtype=np.int64))
     ck = np.arange(1, rounds + 1) if checkpoints is None else np.asarray(checkpoints)
-    rows = []
+    jobs = []
     for c in configs:
         c = dict(c)
         alg, prob = c.pop("algorithm", "fedlada"), c.pop("problem", "digits")
-        for sd in seeds:
-            exp = Experiment(alg, prob, int(sd), **c)  # validates before any run starts
-            tr = run(alg, prob, rounds=int(rounds), seed=int(sd), **c)
-            err = tr["gap"] if prob == "lsq" else tr["loss"]
-            hit = np.flatnonzero(err <= exp.target)
-            rows.append((tr, float(hit[0] + 1) if hit.size else np.nan))
+        for sd in seeds:  # every setting is checked before the first run starts
+            jobs.append((Experiment(alg, prob, int(sd), **c), alg, prob, int(sd), c))
+    rows = []
+    for exp, alg, prob, sd, c in jobs:
+        tr = run(alg, prob, rounds=int(rounds), seed=sd, **c)
+        err = tr["gap"] if prob == "lsq" else tr["loss"]
+        hit = np.flatnonzero(err <= exp.target)
+        rows.append((tr, float(hit[0] + 1) if hit.size else np.nan))
     out = {k: np.array([tr[k][ck - 1] for tr, _ in rows])
            for k in ("loss", "gap", "gnorm", "accuracy", "drift")}
     out["rounds_to_target"] = np.array([h for _, h in rows])
