@@ -29,8 +29,20 @@ import sys
 
 from .. import __version__
 from ..errors import InputError
-from . import (bound, check, compressors, demo, distributed, federated, figures, plot,
-               problems, prove, run, sweep)
+from . import (
+    bound,
+    check,
+    compressors,
+    demo,
+    distributed,
+    federated,
+    figures,
+    plot,
+    problems,
+    prove,
+    run,
+    sweep,
+)
 from .args import FORMATTER, Parser
 
 EPILOG = """examples:

@@ -43,7 +43,8 @@ def floats(text: str, what: str) -> list[float]:
     try:
         out = [float(v) for v in text.split(",")]
     except ValueError:
-        raise InputError(f"{what} {text[:40]!r}: give a number or comma-separated numbers") from None
+        raise InputError(f"{what} {text[:40]!r}: give a number or comma-separated "
+                         "numbers") from None
     if not all(math.isfinite(v) for v in out):
         raise InputError(f"{what} {text[:40]!r}: every value must be a finite number")
     return out

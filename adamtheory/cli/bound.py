@@ -20,15 +20,25 @@ import math
 import numpy as np
 
 from ..errors import InputError
-from .args import (FORMATTER, add_spec_arguments, json_default, parse_param, problem_from_args,
-                   spec_from_args)
+from .args import (
+    FORMATTER,
+    add_spec_arguments,
+    json_default,
+    parse_param,
+    problem_from_args,
+    spec_from_args,
+)
 
 EPILOG = """examples:
-  adamtheory bound --problem nonconvex-separable --alpha "0.05/sqrt(t)" --beta 0.9 --theta "1 - 0.5/t" --steps 100000
-  adamtheory bound --problem logreg-nonconvex --optimizer adam --lr 0.001 --beta1 0 --beta2 0.999 --bound defossez-adam --steps 10000
-  adamtheory bound --problem reddi-sec5-online --optimizer amsgrad --lr 0.1 --beta1 0.9 --beta2 0.99 --bound amsgrad --steps 10000
+  adamtheory bound --problem nonconvex-separable --alpha "0.05/sqrt(t)" --beta 0.9 \\
+      --theta "1 - 0.5/t" --steps 100000
+  adamtheory bound --problem logreg-nonconvex --optimizer adam --lr 0.001 --beta1 0 \\
+      --beta2 0.999 --bound defossez-adam --steps 10000
+  adamtheory bound --problem reddi-sec5-online --optimizer amsgrad --lr 0.1 --beta1 0.9 \\
+      --beta2 0.99 --bound amsgrad --steps 10000
   adamtheory bound --problem nonconvex-separable --problem-param d=10 --problem-param sigma=0.1 \\
-      --alpha "0.1*t**(-s)" --beta 0.9 --theta "1 - 0.1*t**(-r)" --param s=0.5 --param r=1 --results out/rates"""
+      --alpha "0.1*t**(-s)" --beta 0.9 --theta "1 - 0.1*t**(-r)" --param s=0.5 --param r=1 \\
+      --results out/rates"""
 
 
 def add_parser(sub) -> None:
@@ -39,7 +49,8 @@ def add_parser(sub) -> None:
         "spec and a catalog problem, symbolically and at checkpoints; with --results, the "
         "measured left-hand side of a sweep beside it.",
         epilog=EPILOG, formatter_class=FORMATTER)
-    b.add_argument("--problem", required=True, metavar="NAME", help="catalog name or file.py:factory")
+    b.add_argument("--problem", required=True, metavar="NAME",
+                   help="catalog name or file.py:factory")
     b.add_argument("--problem-param", action="append", metavar="NAME=VALUE",
                    help="a parameter of the problem (repeatable)")
     add_spec_arguments(b)
@@ -47,7 +58,8 @@ def add_parser(sub) -> None:
                    choices=["generic", "amsgrad", "defossez-adam", "defossez-adagrad", "all"],
                    help="which bound (default: generic); all: every bound, with the reason for "
                    "those that do not apply")
-    b.add_argument("--steps", type=int, metavar="T", help="horizon T (default: the last step of --results)")
+    b.add_argument("--steps", type=int, metavar="T",
+                   help="horizon T (default: the last step of --results)")
     b.add_argument("--results", metavar="DIR", help="a sweep's output directory (results.zarr): "
                    "measured (mean over seeds of grad43)^(3/2) beside the bound")
     b.add_argument("--seed", type=int, default=0, help="seed of the reference run (amsgrad)")
@@ -75,11 +87,13 @@ def measured_from_results(path, spec_params: dict, problem=None):
                              f"--problem {name}")
         user = problem.meta.get("user_params", {})
         for k, v in sp_.items():
-            if k != "name" and k in user and not isinstance(v, (dict, list)) and float(v) != float(user[k]):
+            if (k != "name" and k in user and not isinstance(v, (dict, list))
+                    and float(v) != float(user[k])):
                 raise InputError(f"{path}: the sweep has {k} = {v}, the problem {k} = {user[k]}; "
                                  f"give --problem-param {k}={v}")
     if "grad43" not in ds:
-        raise InputError(f"{path}: the results have no grad43 metric (run the sweep with grad_metrics = true)")
+        raise InputError(f"{path}: the results have no grad43 metric (run the sweep with "
+                         "grad_metrics = true)")
     da = ds["grad43"]
     for name in [d for d in da.dims if d not in ("seed", "step")]:
         if name in spec_params:
@@ -87,7 +101,8 @@ def measured_from_results(path, spec_params: dict, problem=None):
             da = da.sel({name: val}, method="nearest")
             got = float(da[name])
             if not math.isclose(got, val, rel_tol=1e-9, abs_tol=1e-12):
-                raise InputError(f"--param {name}={val:g} is not on the sweep's grid (nearest {got:g})")
+                raise InputError(f"--param {name}={val:g} is not on the sweep's grid "
+                                 f"(nearest {got:g})")
         elif da.sizes[name] > 1:
             vals = ", ".join(f"{float(v):g}" for v in da[name].values[:6])
             raise InputError(f"the results hold {da.sizes[name]} values of {name} ({vals}, ...); "
@@ -150,7 +165,8 @@ def cmd_bound(args) -> int:
             outs.append(out)
         print(json.dumps(outs if args.bound == "all" else outs[0], default=json_default, indent=1))
         return 0 if any(b.applicable for b in results) else 1
-    print(f"problem: {problem.name}; spec: α_t = {spec.alpha}, β_t = {spec.beta}, θ_t = {spec.theta}")
+    print(f"problem: {problem.name}; spec: α_t = {spec.alpha}, β_t = {spec.beta}, "
+          f"θ_t = {spec.theta}")
     status = [_print_bound(b, measured if b.name == "generic" else None) for b in results]
     return 0 if 0 in status else 1
 
@@ -164,7 +180,8 @@ def _print_bound(b, measured) -> int:
         return 1
     print(f"left-hand side: {b.lhs}")
     keys = [k for k in ("C", "C'", "C''", "C_0", "chi_1", "theta_1", "gamma", "t_0", "K", "K_m",
-                        "Delta_f", "G", "L", "R", "alpha", "beta1", "beta2", "D_inf") if k in b.constants]
+                        "Delta_f", "G", "L", "R", "alpha", "beta1", "beta2", "D_inf")
+            if k in b.constants]
     print("constants: " + ", ".join(f"{k} = {float(b.constants[k]):.6g}" for k in keys))
     if b.expr is not None:
         print(f"right-hand side: {sp.N(b.expr, 6)}")

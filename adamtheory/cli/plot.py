@@ -9,7 +9,8 @@ EPILOG = """examples:
   adamtheory sweep examples/phase_sr_sec5_online_quick.toml -o out/sr
   adamtheory plot phase out/sr --x s --y r --overlay theory --curve r=2s -o sr.png
   adamtheory plot phase out/sr --x s --y r --metric dist -o sr_dist.pdf
-  adamtheory plot phase out/beta --x beta2 --y beta1 --overlay SC4 --curve "beta1=sqrt(beta2)" -o beta.svg
+  adamtheory plot phase out/beta --x beta2 --y beta1 --overlay SC4 \\
+      --curve "beta1=sqrt(beta2)" -o beta.svg
   adamtheory plot phase out/rates --x s --y r --facet seed --metric grad43 -o rates.png
 
 Every grid axis other than --x and --y (the seed included) must be sliced (--slice AXIS=VALUE)
@@ -23,7 +24,8 @@ diverged (marked x)."""
 EPILOG_TRACES = """examples (trajectories):
   adamtheory sweep adamtheory/figures/sweeps/fig_b_sec5_online_quick.toml -o out/b
   adamtheory plot trajectories out/b --along r -o b.png
-  adamtheory plot trajectories out/rates --along s --slice r=1 --panel gnorm --panel grad43 -o s.png"""
+  adamtheory plot trajectories out/rates --along s --slice r=1 --panel gnorm --panel grad43 \\
+      -o s.png"""
 
 EPILOG_RATES = """examples (rates):
   adamtheory sweep adamtheory/figures/sweeps/fig_e_rates_quick.toml -o out/e
@@ -146,8 +148,8 @@ def _check_output(args):
 
 
 def cmd_plot_phase(args) -> int:
-    from ..sweep import open_results
     from ..plotting.phase import parse_slices, phase_diagram
+    from ..sweep import open_results
 
     if not 1 <= args.workers <= 1024:
         raise InputError("--workers must be between 1 and 1024")
@@ -165,9 +167,9 @@ def cmd_plot_phase(args) -> int:
 
 
 def cmd_plot_trajectories(args) -> int:
-    from ..sweep import open_results
     from ..plotting.phase import parse_slices
     from ..plotting.traces import trajectory_plot
+    from ..sweep import open_results
 
     _check_output(args)
     ds = open_results(args.results)
@@ -179,9 +181,9 @@ def cmd_plot_trajectories(args) -> int:
 
 def cmd_plot_rates(args) -> int:
     from ..limits import dumps
-    from ..sweep import open_results
     from ..plotting.phase import parse_slices
     from ..plotting.rates import RATE_NOTE, rate_plot, rate_series
+    from ..sweep import open_results
 
     path = _check_output(args)
     ds = open_results(args.results)

@@ -35,8 +35,9 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--seed", type=int, default=0, help="seed of the searches and runs (default 0)")
     p.add_argument("--mutants", action="store_true",
-                   help="run the mutation suite instead: planted false variants of every lemma and of "
-                   "the assembly, each through the lemma's own check (exit status 1 if one survives)")
+                   help="run the mutation suite instead: planted false variants of every lemma "
+                   "and of the assembly, each through the lemma's own check (exit status 1 if "
+                   "one survives)")
     p.add_argument("--only", action="append", metavar="MODULE",
                    help="run only this check (a proofs_check module name; repeatable)")
     p.set_defaults(func=cmd_prove)
@@ -49,7 +50,8 @@ def _cell(text, width):
 
 def format_table(results) -> str:
     """The plain-text table printed by ``adamtheory prove``."""
-    head = f"{'lemma':<22} {'method':<20} {'cases':>6} {'result':<6} {'time':>6}  worst computed / claimed"
+    head = (f"{'lemma':<22} {'method':<20} {'cases':>6} {'result':<6} {'time':>6}  "
+            "worst computed / claimed")
     lines = [head, "-" * len(head)]
     for r in results:
         res = "PASS" if r.passed else "FAIL"
@@ -90,12 +92,14 @@ def cmd_prove(args) -> int:
     if args.only:
         unknown = [m for m in args.only if m not in MODULES]
         if unknown:
-            raise InputError(f"--only {unknown[0]!r} is not a check; use one of {', '.join(MODULES)}")
+            raise InputError(f"--only {unknown[0]!r} is not a check; use one of "
+                             f"{', '.join(MODULES)}")
     results = run_all(quick=args.quick, seed=args.seed, only=args.only)
     if args.json:
         print(json.dumps({"quick": args.quick, "seed": args.seed,
                           "passed": all(r.passed for r in results),
-                          "checks": [r.to_dict() for r in results]}, default=json_default, indent=1))
+                          "checks": [r.to_dict() for r in results]},
+                         default=json_default, indent=1))
     else:
         print(format_table(results))
     return 0 if all(r.passed for r in results) else 1
@@ -108,10 +112,12 @@ def _cmd_mutants(args) -> int:
     if args.only:
         unknown = [m for m in args.only if m not in names]
         if unknown:
-            raise InputError(f"--only {unknown[0]!r} has no mutants; use one of {', '.join(sorted(names))}")
+            raise InputError(f"--only {unknown[0]!r} has no mutants; use one of "
+                             f"{', '.join(sorted(names))}")
     rep = M.run(quick=args.quick, seed=args.seed, only=args.only)
     if args.json:
-        print(json.dumps(dict(rep, quick=args.quick, seed=args.seed), default=json_default, indent=1))
+        print(json.dumps(dict(rep, quick=args.quick, seed=args.seed), default=json_default,
+                         indent=1))
     else:
         print(M.format_table(rep))
     ok = all(r["killed"] and r["witness_refutes"] for r in rep["mutants"])

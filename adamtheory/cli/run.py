@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from ..errors import InputError
-from .args import (FORMATTER, add_spec_arguments, floats, json_default, problem_from_args,
-                   short_value, spec_from_args)
+from .args import (
+    FORMATTER,
+    add_spec_arguments,
+    floats,
+    json_default,
+    problem_from_args,
+    short_value,
+    spec_from_args,
+)
 
 EPILOG = """examples:
-  adamtheory run --problem reddi-sec5-online --alpha "0.5/sqrt(t)" --beta 0.9 --theta 0.99 --steps 100000
-  adamtheory run --problem reddi-thm1 --problem-param C=3 --optimizer adam --beta1 0 --beta2 0.1 --steps 10000
+  adamtheory run --problem reddi-sec5-online --alpha "0.5/sqrt(t)" --beta 0.9 --theta 0.99 \\
+      --steps 100000
+  adamtheory run --problem reddi-thm1 --problem-param C=3 --optimizer adam --beta1 0 \\
+      --beta2 0.1 --steps 10000
   adamtheory run --problem examples/my_problem.py:make --optimizer adagrad --steps 1000 --json"""
 
 #: Peak bytes per step of ``run --steps T`` (schedule tables, validated and stacked for the

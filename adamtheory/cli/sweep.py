@@ -40,7 +40,8 @@ def add_parser(sub) -> None:
         description="Run every configuration of a sweep file's grid on its problem, chunk by "
         "chunk, into a result store (zarr); resumable, locally or on a Dask cluster.",
         epilog=EPILOG, formatter_class=FORMATTER)
-    p.add_argument("file", metavar="FILE", help="sweep file (TOML), see examples/*.toml and adamtheory/figures/sweeps/")
+    p.add_argument("file", metavar="FILE",
+                   help="sweep file (TOML), see examples/*.toml and adamtheory/figures/sweeps/")
     p.add_argument("-o", "--out", required=True, metavar="OUT", help="output directory")
     p.add_argument("--resume", action="store_true",
                    help="finish the sweep already in OUT (finished chunks are kept)")

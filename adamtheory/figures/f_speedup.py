@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -111,7 +112,7 @@ def _plot_speedup(panels: list, path: Path):
     plt = pyplot()
     fig, axes = plt.subplots(1, len(panels), figsize=(3.9 * len(panels) + 0.2, 4.9), dpi=150,
                              squeeze=False)
-    for ax, (name, main, flat, num) in zip(axes[0], panels):
+    for ax, (name, main, _flat, num) in zip(axes[0], panels):
         N, it = np.array(num["N"]), np.array(num["iters"])
         per = np.asarray(num["iters_per_seed"], float)
         ax.plot(N, it, "o", color=SERIES_NO_BLACK[0], ms=5, label=f"measured, N ≤ {int(N.max())}")

@@ -8,6 +8,7 @@ Sweep file ``dist_ef.toml`` (the same in both modes).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
