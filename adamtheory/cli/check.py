@@ -37,6 +37,11 @@ def add_parser(sub) -> None:
     p.add_argument("--problem-param", action="append", metavar="NAME=VALUE",
                    help="a parameter of --problem (repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--torch", metavar="FILE.py:NAME", default=None,
+                   help="verdicts for a torch optimizer: NAME() in FILE.py returns an optimizer "
+                        "or (optimizer, scheduler) (needs adamtheory[torch])")
+    p.add_argument("--horizon", type=int, default=None, metavar="N",
+                   help="with --torch: steps a scheduler without a closed form is sampled on")
     p.set_defaults(func=cmd_check)
 
 
@@ -75,6 +80,14 @@ def cmd_check(args) -> int:
     from ..conditions import check
     from ..limits import check_int, dumps, require_memory
 
+    if args.torch is not None:
+        try:
+            from ..torch.factory import check_factory
+        except ImportError as exc:
+            if exc.name != "torch":
+                raise
+            raise InputError("--torch needs PyTorch: pip install 'adamtheory[torch]'") from None
+        return check_factory(args.torch, horizon=args.horizon, as_json=args.json)
     args.numeric_range = check_int(args.numeric_range, "--numeric-range", 1000, 10**12)
     spec = spec_from_args(args)
     require_memory(CHECK_BYTES_PER_STEP * args.numeric_range,
