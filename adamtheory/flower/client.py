@@ -15,7 +15,9 @@ the same equations as :mod:`adamtheory.federated.reference`):
 (FedLADA's adaptive step, FedCM's gradient) and the global offset gets 1 − a, so a = 1 is local
 Adam (no amendment) and a = 0 moves every client along last round's average direction only.
 
-The client returns y and, for the Adam clients, v̂. Gradients come from a callable
+The moments and the step are the engine's one update (:mod:`adamtheory.engine.update`:
+``moments`` and ``generic_step`` on arrays, as the federated kernel evaluates them). The client
+returns y and, for the Adam clients, v̂. Gradients come from a callable
 ``grad(params, t) -> {name: array}`` evaluated at the current local iterate, with
 ``t = (server_round − 1)·K + k`` the global counter of local step k (the simulator draws the
 samples of that step from its counter-based generator at t). :func:`client_train` does this for a
@@ -39,6 +41,11 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 from flwr.app import Array, ArrayRecord, Message, MetricRecord, RecordDict
+
+from ..engine.update import generic_step, moments
+
+#: the shared moment update and step on numpy arrays: (β m + (1-β) g, θ v + (1-θ) g²), a (m/√V)
+_moments, _step = moments.py_func, generic_step.py_func
 
 #: Local rules a client can run (``config["algorithm"]``).
 CLIENT_ALGORITHMS = ("fedavg", "fedcm", "fedlada", "local-adam")
@@ -105,11 +112,10 @@ def local_update(params: Mapping[str, np.ndarray], grad: Callable, config: Mappi
             elif alg == "fedcm":
                 gan = ga[n] if ga is not None else 0.0
                 y[n] = y[n] - lr * (a * g[n] + (1 - a) * gan)
-            else:
-                m[n] = b1 * m[n] + (1 - b1) * g[n]
-                vi[n] = b2 * vi[n] + (1 - b2) * g[n] * g[n]
+            else:  # the engine's one update (AMSGrad max, v_0 = ε², no bias correction)
+                m[n], vi[n] = _moments(g[n], m[n], vi[n], b1, b2)
                 vh[n] = np.maximum(vh[n], vi[n])
-                step = a * m[n] / np.sqrt(vh[n])
+                step = _step(a, m[n], vh[n])
                 if ga is not None:
                     step = step + (1 - a) * ga[n]
                 y[n] = y[n] - lr * step
@@ -193,10 +199,10 @@ def torch_local_update(module, loss: Callable, params: Mapping[str, np.ndarray],
                 elif alg == "fedcm":
                     p.copy_(p - lr * (a * g + (1 - a) * (ga[n] if ga is not None else 0.0)))
                 else:
-                    m[n] = b1 * m[n] + (1 - b1) * g
-                    vi[n] = b2 * vi[n] + (1 - b2) * g * g
+                    m[n] = b1 * m[n] + (1 - b1) * g  # the order of engine.update
+                    vi[n] = b2 * vi[n] + (1 - b2) * (g * g)
                     vh[n] = torch.maximum(vh[n], vi[n])
-                    step = a * m[n] / torch.sqrt(vh[n])
+                    step = a * (m[n] / torch.sqrt(vh[n]))
                     if ga is not None:
                         step = step + (1 - a) * ga[n]
                     p.copy_(p - lr * step)

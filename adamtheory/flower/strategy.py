@@ -46,6 +46,7 @@ from flwr.serverapp import Grid
 from flwr.serverapp.strategy import FedAvg
 from flwr.supercore import log
 
+from ..engine.update import moments
 from ..errors import InputError
 from ..federated.reference import sample_clients
 from .client import CLIENT_INDEX, CONFIG, METRICS, MODEL, OFFSET, SHARED_V, VHAT
@@ -324,12 +325,18 @@ class FedAdam(_SimulatorStrategy):
             self.m = {k: np.zeros_like(v) for k, v in x.items()}
             self.v = {k: np.full_like(v, self.v0) for k, v in x.items()}
         delta = {k: ybar[k] - x[k] for k in x}
-        self.m = {k: b1 * self.m[k] + (1 - b1) * delta[k] for k in x}
-        self.v = {k: b2 * self.v[k] + (1 - b2) * delta[k] ** 2 for k in x}
-        eta = self.eta_g
-        if self.bias_correction != "none":
-            t = self._round + (1.0 if self.bias_correction == "flower" else 0.0)
-            eta = eta * np.sqrt(1 - np.power(b2, t)) / (1 - np.power(b1, t))
+        if self.bias_correction == "none":  # the engine's one moment update
+            mv = {k: moments.py_func(delta[k], self.m[k], self.v[k], b1, b2) for k in x}
+            self.m, self.v = {k: mv[k][0] for k in x}, {k: mv[k][1] for k in x}
+        else:  # flwr's order: (1 - β₂) Δ²
+            self.m = {k: b1 * self.m[k] + (1 - b1) * delta[k] for k in x}
+            self.v = {k: b2 * self.v[k] + (1 - b2) * delta[k] ** 2 for k in x}
+        if self.bias_correction == "none":  # the engine's update: α (m / (√v + ε))
+            return {k: x[k] + self.eta_g * (self.m[k] / (np.sqrt(self.v[k]) + self.tau))
+                    for k in x}
+        t = self._round + (1.0 if self.bias_correction == "flower" else 0.0)
+        eta = self.eta_g * np.sqrt(1 - np.power(b2, t)) / (1 - np.power(b1, t))
+        # flwr's evaluation order, (η c_t m) / (√v + τ)
         return {k: x[k] + eta * self.m[k] / (np.sqrt(self.v[k]) + self.tau) for k in x}
 
 
