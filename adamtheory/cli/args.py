@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 
 from ..errors import InputError
+from ..specs import AMSGRAD_MODES, VARIANTS
 
 #: every subcommand's help text keeps its line breaks
 FORMATTER = argparse.RawDescriptionHelpFormatter
@@ -68,9 +69,9 @@ def add_spec_arguments(p) -> None:
                    help="α_t = lr/sqrt(t) (default) or lr")
     p.add_argument("--eps", type=float, default=None,
                    help="ε (v_0 = ε in the generic form; default 1e-8)")
-    p.add_argument("--variant", choices=["generic", "torch", "optax", "keras"],
-                   help="framework variant")
-    p.add_argument("--amsgrad", choices=["none", "torch", "optax", "reddi"],
+    p.add_argument("--variant", choices=list(VARIANTS),
+                   help="framework variant (the presets of adamtheory.specs.VARIANTS)")
+    p.add_argument("--amsgrad", choices=["none", *(m for m in AMSGRAD_MODES if m)],
                    help="AMSGrad variant (outside the family)")
 
 
