@@ -6,7 +6,10 @@ Written to be read next to docs/federated.md, not to be fast: the tests compare 
 
 - clients of round r: partial Fisher-Yates shuffle of 0..M-1 with ``uniform(seed, 2^40 + r, j)``;
 - stochastic gradient of client i at local step k of round r: mean of ∇ℓ over B rows
-  ``⌊n_i · uniform(seed, r·K + k, i·B + b)⌋`` of the client (B = 0: all its rows), plus λ y.
+  ``⌊n_i · uniform(seed, r·K + k, i·B + b)⌋`` of the client (B = 0: all its rows), plus λ y;
+- the Adam moments and steps (FedLADA / local Adam on the clients, FedAdam on the server) are the
+  engine's one update, :func:`adamtheory.engine.update.adam_update`, called per coordinate
+  through its plain-Python ``.py_func`` (the kernel calls the compiled form).
 
 Example
 -------
@@ -25,7 +28,12 @@ import numpy as np
 
 from counterexamples.rng import uniform
 
+from ..engine.codes import AMS_NONE, AMS_TORCH, EPS_TORCH, EPS_V0
+from ..engine.update import adam_update
+
 SAMPLE_T = 1 << 40
+#: the shared update applied coordinate-wise to numpy arrays: (m, v, V, step)
+_adam = np.vectorize(adam_update.py_func, otypes=[np.float64] * 4)
 
 
 def _loss_grad(problem, X, y, w, C):
@@ -92,11 +100,10 @@ def reference_run(algorithm, X, y, offsets, problem, S, K, B, lr_local, rounds, 
                     yv = yv - lr_local * (a * g + (1 - a) * g_a)
                 elif algorithm == "scaffold":
                     yv = yv - lr_local * (g - c_i[cid] + c)
-                else:  # fedlada, local-adam
-                    m = beta1 * m + (1 - beta1) * g
-                    v_i = beta2 * v_i + (1 - beta2) * g * g
-                    vhat = np.maximum(vhat, v_i)
-                    yv = yv - lr_local * (a * m / np.sqrt(vhat) + (1 - a) * g_a)
+                else:  # fedlada, local-adam: AMSGrad (torch max), v_0 = ε², no ε in the step
+                    m, v_i, vhat, step = _adam(g, m, v_i, vhat, a, beta1, beta2, 1.0, 1.0,
+                                               EPS_V0, AMS_TORCH, 0.0, 0.0)
+                    yv = yv - lr_local * (step + (1 - a) * g_a)
             if algorithm == "scaffold":
                 dc = -c + (x - yv) / (K * lr_local)
                 c_i[cid] = c_i[cid] + dc
@@ -105,11 +112,10 @@ def reference_run(algorithm, X, y, offsets, problem, S, K, B, lr_local, rounds, 
             vhats.append(vhat)
         ybar = np.mean(ys, axis=0)
         drift.append(np.mean([np.linalg.norm(yv - ybar) for yv in ys]))
-        if algorithm == "fedadam":
-            delta = ybar - x
-            m_s = beta1 * m_s + (1 - beta1) * delta
-            v_s = beta2 * v_s + (1 - beta2) * delta ** 2
-            x = x + eta_g * m_s / (np.sqrt(v_s) + eps)
+        if algorithm == "fedadam":  # Adam on the pseudo-gradient ȳ - x, ε outside the root
+            m_s, v_s, _, step = _adam(ybar - x, m_s, v_s, v_s, eta_g, beta1, beta2, 1.0, 1.0,
+                                      EPS_TORCH, AMS_NONE, eps, 0.0)
+            x = x + step
         else:
             g_a = (x - ybar) / (lr_local * K)
             x = x + eta_g * (ybar - x)
