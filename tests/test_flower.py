@@ -2,8 +2,8 @@
 
 - 20 rounds of FedLADA, FedCM and local Adam (and FedAdam), driven in process through the
   strategies' methods and a real ``ClientApp`` on every message, equal the simulator's numba run
-  (loss, gradient norm, accuracy or gap, drift of every round) and the server iterates of the
-  numpy reference loops to 1e-10 relative, float64, on digits and least squares;
+  (loss, gradient norm, accuracy or gap, drift of every round) on digits and least squares, and
+  the server iterates of the numpy reference loops on least squares, to 1e-10 relative, float64;
 - a planted convention error (a ↔ 1 − a, carry_v flipped, sampling seed) is caught;
 - a torch client (autograd gradients) gives the same run;
 - flwr's FedAdam differs from the paper's form by exactly three causes (docs/federated.md table):
@@ -53,6 +53,8 @@ def test_strategy_equals_simulator(alg, over, problem):
     err = "accuracy" if problem == "digits" else "gap"
     for k in ("loss", "gnorm", "drift", err):
         assert _rel(fl[k], sim[k][0]) < 1e-10, k
+    if problem == "digits":  # the reference loops' per-coordinate update is slow at d = 650
+        return
     exp = Experiment(alg, problem, 2, **kw)
     xs, drift = reference_run(alg, exp.X, exp.y, exp.offsets, problem, exp.s["S"], exp.s["K"],
                               exp.s["batch"], exp.s["lr_local"], ROUNDS, 2,
@@ -149,7 +151,12 @@ def test_torch_client_equals_simulator():
     def query(msg, context):
         return index_reply(msg, int(context.node_config["partition-id"]))
 
-    loss = _drive(exp, exp.strategy(), InProcessGrid(app, exp.M), key="weight")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: thread start-up dominates on a loaded machine
+    try:
+        loss = _drive(exp, exp.strategy(), InProcessGrid(app, exp.M), key="weight")
+    finally:
+        torch.set_num_threads(threads)
     sim = run("fedlada", "digits", rounds=ROUNDS, seeds=(2,), **kw)
     assert _rel(loss, sim["loss"][0]) < 1e-10
 
