@@ -49,3 +49,11 @@ def test_flower_backend_refuses_other_algorithms(capsys):
     assert main(ARGS + ["--backend", "flower", "--algorithms", "fedlada,scaffold"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "fedlada,fedcm,local-adam,fedadam" in err[0]
+
+
+def test_without_ray_one_line_exit_2(monkeypatch, capsys):
+    pytest.importorskip("flwr")
+    monkeypatch.setitem(sys.modules, "ray", None)
+    assert main(ARGS + ["--backend", "flower", "--algorithms", "fedlada"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and 'pip install "flwr[simulation]==1.42.0"' in err[0]

@@ -288,7 +288,7 @@ def run_flower(algorithm: str = "fedlada", problem: str = "digits", rounds: int 
     try:
         from flwr.simulation import run_simulation
         import ray  # noqa: F401
-    except ModuleNotFoundError as exc:
+    except ImportError as exc:
         raise InputError('the Flower simulation engine needs Ray: pip install '
                          '"flwr[simulation]==1.42.0"') from exc
     exp = Experiment(algorithm, problem, seed, **settings)
