@@ -53,6 +53,7 @@ from .errors import InputError, ScheduleError
 from .parsing import T as t
 from .schedules import Schedule
 from .specs import OptimizerSpec
+from .theorem import SYM, constants_symbolic, schedule_constants
 
 HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
 SYMBOLIC, NUMERIC = "symbolic", "numeric"
@@ -141,6 +142,32 @@ class Verdict:
         }
 
 
+def headline(verdict: Verdict) -> str:
+    """The one-line verdict every front end prints (CLI, plots, figures, demo).
+
+    * ``"converges (Corollary 1), <rate>"`` when every item holds;
+    * ``"no guarantee: the bound tends to its floor (Corollary 2)"`` when only the convergence
+      condition fails and Corollary 2 gives the floor ℓ·C';
+    * ``"no guarantee: <items> fail(s)"`` when an item fails (the condition is sufficient, not
+      necessary);
+    * ``"undecided: <items> could not be decided"`` otherwise.
+
+    >>> from adamtheory import named
+    >>> headline(check(named("adagrad")))
+    'no guarantee: H0 fails'
+    """
+    if verdict.converges:
+        rate = verdict.rate or "rate unknown"
+        return f"converges (Corollary 1), {rate}"
+    failed = [k for k, c in verdict.conditions.items() if c.status == FAILS]
+    if verdict.converges is False:
+        if verdict.floor is not None and failed == ["convergence"]:
+            return "no guarantee: the bound tends to its floor (Corollary 2)"
+        return f"no guarantee: {', '.join(failed)} fail{'s' if len(failed) == 1 else ''}"
+    undecided = [k for k, c in verdict.conditions.items() if c.status == UNDECIDED]
+    return f"undecided: {', '.join(undecided) or 'an item'} could not be decided"
+
+
 def _jsonable(v):
     if isinstance(v, sp.Basic):
         if v.is_number:
@@ -180,9 +207,33 @@ def _remaining(seconds: float) -> float:
     return seconds if deadline is None else min(seconds, deadline - time.monotonic())
 
 
+#: The exception types sympy (and mpmath under it) raises when it cannot decide: an error of one
+#: of these types raised *inside* sympy or mpmath is "sympy gave up" and :func:`_safe` returns
+#: None; any other exception (a coding bug in the caller) propagates.
+SYMPY_ERRORS = (NotImplementedError, ValueError, TypeError, ArithmeticError, RecursionError,
+                AttributeError, IndexError, KeyError, sp.polys.polyerrors.BasePolynomialError,
+                sp.core.function.PoleError)
+_SYMPY_PACKAGES = ("sympy", "mpmath")
+
+
+def _raised_in_sympy(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc``'s traceback is sympy's or mpmath's code
+    (a RecursionError counts wherever it ends: sympy's recursion runs through our lambdas)."""
+    if isinstance(exc, RecursionError):
+        return True
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    module = tb.tb_frame.f_globals.get("__name__", "")
+    return module.split(".")[0] in _SYMPY_PACKAGES
+
+
 def _safe(fn, *args, seconds=SYMBOLIC_BUDGET):
-    """Run a sympy call under a time budget; None on timeout, when sympy gives up, or when
-    symbolic analysis is switched off (``check(..., symbolic=False)``)."""
+    """Run a sympy call under a time budget; None on timeout, when sympy gives up (an exception
+    of :data:`SYMPY_ERRORS` raised inside sympy or mpmath), or when symbolic analysis is switched
+    off (``check(..., symbolic=False)``). Any other exception is a bug and propagates."""
     if not _SYMBOLIC.get():
         return None
     seconds = _remaining(seconds)
@@ -193,8 +244,10 @@ def _safe(fn, *args, seconds=SYMBOLIC_BUDGET):
             return fn(*args)
     except SymbolicTimeout:
         return None
-    except Exception:  # sympy raises NotImplementedError, ValueError, TypeError, RecursionError...
-        return None
+    except SYMPY_ERRORS as exc:
+        if _raised_in_sympy(exc):
+            return None
+        raise
 
 
 def _limit(expr, var=t):
@@ -816,7 +869,7 @@ def _rate_numeric(tables: dict, n: int):
 def _floor(tables: dict, limit, c0) -> dict | None:
     """Corollary 2: the limit ℓ·C' of the bound, C' with this schedule's constants substituted
     (an expression in G, L, d, ε)."""
-    from .bounds import SYM, constants_symbolic, schedule_constants
+
 
     m = min(tables["alpha"].size, 10**5)
     try:

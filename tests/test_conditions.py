@@ -249,3 +249,38 @@ def test_other_symbolic_forms(alpha, theta, status, rate):
     conv = v.conditions["convergence"]
     assert conv.status == status and conv.method == SYMBOLIC, conv.reason
     assert v.rate == rate
+
+
+def test_headline_one_wording():
+    from adamtheory.conditions import headline
+
+    assert headline(check(named("adagrad"), numeric_range=10**4)) == "no guarantee: H0 fails"
+    v = check(OptimizerSpec.from_text("0.05/sqrt(t)", "0.9", "1 - 0.5/t"), numeric_range=10**4)
+    assert headline(v).startswith("converges (Corollary 1), O(")
+    assert headline(check(named("rmsprop", lr=0.01, beta2=0.99), numeric_range=10**4)) == \
+        "no guarantee: the bound tends to its floor (Corollary 2)"
+
+
+def test_safe_propagates_coding_bugs():
+    from adamtheory.conditions import _safe
+
+    def bug():
+        raise TypeError("a bug in the caller, not sympy")
+
+    with pytest.raises(TypeError):
+        _safe(bug)
+    assert _safe(lambda: sp.Poly(sp.sin(sp.Symbol("x")), sp.Symbol("x"), domain="ZZ")) is None
+
+
+def test_no_import_cycle_bounds_conditions():
+    import ast
+    import pathlib
+
+    src = pathlib.Path(__file__).parents[1] / "adamtheory"
+    for name in ("conditions.py", "theorem.py"):
+        tree = ast.parse((src / name).read_text())
+        mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert "bounds" not in mods, f"{name} imports bounds"
+    tree = ast.parse((src / "theorem.py").read_text())
+    mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert "conditions" not in mods
