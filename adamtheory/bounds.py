@@ -77,6 +77,22 @@ class Bound:
     values: np.ndarray = field(default_factory=lambda: np.zeros(0))
     constants: dict = field(default_factory=dict)
     expr: sp.Expr | None = None
+    #: generic only: every statement's values at ``checkpoints`` (keys of :data:`STATEMENT_LHS`)
+    #: and the constants each used; ``values`` and ``expr`` stay Theorem 1's (closed form)
+    statements: dict = field(default_factory=dict)
+    statement_constants: dict = field(default_factory=dict)
+
+    def tightest(self, lhs: str = "uniform") -> tuple[str, np.ndarray]:
+        """(name, values): the smallest statement for the left side ``lhs`` ("uniform": τ uniform
+        on {1..T}; "alpha-weighted": τ drawn ∝ α_t), pointwise over the checkpoints (the minimum
+        of valid bounds on the same quantity is valid); the name is the one smallest at the last
+        checkpoint."""
+        names = [k for k in self.statements if STATEMENT_LHS[k] == lhs]
+        if not names:
+            return ("theorem-1", self.values) if lhs == "uniform" else ("", np.zeros(0))
+        vals = np.min([self.statements[k] for k in names], axis=0)
+        best = min(names, key=lambda k: float(self.statements[k][-1]))
+        return best, vals
 
     def to_dict(self) -> dict:
         out = {"bound": self.name, "applicable": self.applicable, "reason": self.reason,
@@ -88,6 +104,12 @@ class Bound:
             out["values"] = [float(v) for v in self.values]
             if self.expr is not None:
                 out["expr"] = str(self.expr)
+            if self.statements:
+                out["statements"] = {
+                    k: {"lhs": STATEMENT_TEXT[k], "values": [float(x) for x in v],
+                        "constants": {c: (float(x) if isinstance(x, (int, float, np.floating, np.integer))
+                                          else x) for c, x in self.statement_constants.get(k, {}).items()}}
+                    for k, v in self.statements.items()}
         return out
 
 
@@ -131,6 +153,20 @@ def _f_star(problem):
 
 
 GENERIC_LHS = "(E||∇f(x_τ)||^(4/3))^(3/2), τ uniform on {1..T}"
+WEIGHTED_LHS = "(E||∇f(x_τ)||^(4/3))^(3/2), P(τ = t) = α_t/Σ_{s≤T} α_s"
+#: The statements ``generic_bound`` evaluates and the left side each bounds.
+STATEMENT_LHS = {"theorem-1": "uniform", "theorem-2-uniform": "uniform",
+                 "theorem-2-weighted": "alpha-weighted"}
+STATEMENT_TEXT = {"theorem-1": "Theorem 1: " + GENERIC_LHS,
+                  "theorem-2-uniform": "Theorem 2: " + GENERIC_LHS,
+                  "theorem-2-weighted": "Theorem 2: " + WEIGHTED_LHS}
+
+
+def coordinate_bound(problem) -> float | None:
+    """G_c with E_ξ g_k(x, ξ)² ≤ G_c² for every x and coordinate k: the declared ``G_coord``,
+    or the declared sure bound ``G_inf`` (|g_k| ≤ G_inf), the smaller of the two; None if neither."""
+    vals = [float(problem.constants[k]) for k in ("G_coord", "G_inf") if k in problem.constants]
+    return min(vals) if vals else None
 
 
 def _problem_outside(problem) -> str:
@@ -215,7 +251,24 @@ def generic_bound(spec, problem, checkpoints, x0=None, check_conditions: bool = 
     expr = (sp.Float(cst["C"], 17) + sp.Float(cst["C'"], 17) * S_expr
             + (sp.Float(cst["C''"], 17) * D_expr if cst["C''"] else 0)
             + (sp.Float(cst["C'''"], 17) * V_expr if V_expr != 0 else 0)) / (T * a_t.subs(t_, T))
-    return Bound(name, True, "", GENERIC_LHS, src, ck, vals, cst, expr)
+    stm = {"theorem-1": vals}
+    stc = {"theorem-1": {k: cst[k] for k in ("C", "C'", "C''", "C'''", "K", "K_m", "C_0", "gamma")}}
+    if ck[-1] <= alpha.size:
+        from .theorem import UNIFORM, WEIGHTED, tight_bound, tight_constants
+
+        Gc = coordinate_bound(problem)
+        kw = dict(L=L, G=G, Delta_f=df, d=int(problem.dim), eps=float(spec.eps), G_coord=Gc)
+        n2 = int(ck[-1])
+        tb = tight_bound(alpha[:n2], beta[:n2], theta[:n2], ck, **kw)
+        tc = tight_constants(alpha[:n2], beta[:n2], theta[:n2], **kw)
+        stm["theorem-2-uniform"] = tb[UNIFORM]
+        stm["theorem-2-weighted"] = tb[WEIGHTED]
+        common = {"G_c": tc["G_c"], "M": tc["M"], **tc["params"], "horizon": tc["horizon"]}
+        stc["theorem-2-uniform"] = {**tc[UNIFORM], "C_0": tc["C_0"], **common,
+                                    "form": "(C + C' S_T + C'' D_T + C''' V_T)/(T α_T)"}
+        stc["theorem-2-weighted"] = {**tc[WEIGHTED], **common,
+                                     "form": "(C + C' S_T + C'' D_T + C''' V_T)/Σ_{t≤T} α_t"}
+    return Bound(name, True, "", GENERIC_LHS, src, ck, vals, cst, expr, stm, stc)
 
 
 def _in_t(expr):

@@ -161,3 +161,226 @@ def derived_constants(sc: dict, Delta_f: float, G: float, L: float, d: int, eps:
     return out
 
 
+
+
+# ------------------------------------------------------------------------ Theorem 2 (schedule-exact)
+#: Young parameters λ of Lemma 2' (E_t[G g/sqrt v] ≥ (1-λ) G²/sqrt ṽ - (1/λ) sqrt(ω) σ E_t[g²/v]).
+LAMBDAS = (0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05, 0.02)
+#: Burn-in thresholds θ*: t_1 = first t with θ_t ≥ θ* (and t_1 = 1).
+THETA_STARS = (0.5, 0.9, 0.95, 0.99, 0.995, 0.999)
+#: Exponents k of the Cauchy-Schwarz ratios ρ = β^k of Lemma 4' (β = max β_t).
+RHO_POWERS = (0.5, 0.75, 1.0, 1.25, 1.5)
+UNIFORM, WEIGHTED = "uniform", "alpha-weighted"
+THEOREM_2 = "Theorem 2 (docs/derivations.md §4b)"
+
+
+def momentum_recursion(beta, theta, rho: float) -> np.ndarray:
+    r"""S^{(ρ)}_t = Σ_{i≤t} (1-β_i)² Π_{i<j≤t} β_j²/(ρ θ_j), by S_t = (1-β_t)² + (β_t²/(ρθ_t)) S_{t-1}.
+
+    The (1-β_i)² factors are kept (Lemma 1' with ρ = 1: ω_t m_t²/v_t ≤ S^{(1)}_t; Lemma 4' with
+    ρ < 1). Same recursion as :func:`step_constant`.
+    """
+    return step_constant(beta, theta, rho)
+
+
+def geometric_tail(c: np.ndarray, rho: float) -> np.ndarray:
+    """R_i = Σ_{s≥i} ρ^{s-i} c_s (backward recursion R_i = c_i + ρ R_{i+1})."""
+    return lfilter([1.0], [1.0, -rho], c[::-1])[::-1]
+
+
+def schedule_sequences(alpha, beta, theta) -> dict:
+    """Per-step sequences of Theorem 2 (index t-1 holds step t), independent of the grid.
+
+    ω_t, χ_t, b_{t+1} = β_t/(1-β_t), b_t, S^{(1)}_{t-1}, Lemma 5' coefficients p_t (deterministic
+    part of |e_{t,k}|) split by type (D, S, V), q_t (coefficient of X_{t,k}), log-products
+    L_t = -Σ_{j≤t} log θ_j, Π_t = Π_{j≤t} θ_j, and the schedule sums S_T, D_T, V_T.
+    """
+    alpha, beta, theta = (np.asarray(a, float) for a in (alpha, beta, theta))
+    om = 1.0 - theta
+    if np.any(alpha <= 0) or np.any(om <= 0) or np.any(theta < 0) or np.any(beta < 0) \
+            or np.any(beta >= 1):
+        raise ValueError("α_t > 0, 0 ≤ β_t < 1 and 0 ≤ θ_t < 1 are needed")
+    if theta[0] <= 0:
+        raise ValueError("θ_1 = 0: Theorem 2 needs θ_1 > 0 (H0)")
+    if np.any(np.diff(theta) < 0):
+        raise ValueError(f"SC2 fails: θ_t decreases at t = {int(np.argmax(np.diff(theta) < 0)) + 1}")
+    chi = alpha / np.sqrt(om)
+    bn = beta / (1.0 - beta)                 # b_{t+1}
+    bc = np.concatenate([[0.0], bn[:-1]])    # b_t (b_1 multiplies m_0 = 0)
+    S1 = step_constant(beta, theta, 1.0)
+    S1p = np.concatenate([[0.0], S1[:-1]])   # S^{(1)}_{t-1}, 0 at t = 1 (m_0 = 0)
+    sq = np.sqrt(S1p)
+    omp = np.concatenate([[om[0]], om[:-1]])  # ω_{t-1}
+    alp = np.concatenate([[alpha[0]], alpha[:-1]])
+    chp = np.concatenate([[chi[0]], chi[:-1]])
+    dalpha = np.abs(alp - alpha) / np.sqrt(omp)          # D_T's terms (0 at t = 1)
+    dalpha[0] = 0.0
+    db = np.abs(bn - bc)
+    db[0] = 0.0
+    sth = np.sqrt(theta)
+    p_D = sq * bn                                        # × |α_{t-1}-α_t|/sqrt(ω_{t-1})
+    p_S = sq * bn * np.sqrt(om / omp) / (sth * (1.0 + sth))  # × α_t sqrt(ω_t)
+    p_V = sq * chp                                       # × |b_{t+1} - b_t|
+    p = p_D * dalpha + p_S * alpha * np.sqrt(om) + p_V * db
+    q = bn * alpha * sq / np.sqrt(omp)
+    logth = np.log(theta)
+    Lcum = -np.cumsum(logth)
+    dvar = np.concatenate([[0.0], np.abs(np.diff(bn))])
+    return {"alpha": alpha, "beta": beta, "theta": theta, "omega": om, "chi": chi, "b_next": bn,
+            "S1": S1, "S1_prev": S1p, "p": p, "p_D": p_D, "p_S": p_S, "p_V": p_V, "q": q,
+            "neglog_theta": -logth, "L": Lcum, "Pi": np.exp(-Lcum),
+            "S": np.cumsum(alpha * np.sqrt(om)), "D": np.cumsum(dalpha), "V": np.cumsum(dvar),
+            "sum_alpha": np.cumsum(alpha), "min_alpha": np.minimum.accumulate(alpha)}
+
+
+def log_sum_bound(v: np.ndarray, Lam: np.ndarray, Lcum: np.ndarray, neglog: np.ndarray, d: int):
+    r"""Lemma 3' at every T: E Σ_{t≤T} v_t Σ_k X_{t,k} ≤ F_T for deterministic v_t ≥ 0,
+
+    F_T = Σ_{t<T} (v_t - v_{t+1})^+ Λ_t + v_T Λ_T + d Σ_{t<T} (v_{t+1} - v_t)^+ L_t
+          + d Σ_{t≤T} v_t (-log θ_t),
+
+    Λ_t the upper bound of U_t = Σ_k E log(v_{t,k}/ε), L_t = -Σ_{j≤t} log θ_j (so U_t ≥ -d L_t).
+    Returns F_T for T = 1..len(v).
+    """
+    diff = v[:-1] - v[1:]
+    pos = np.concatenate([[0.0], np.cumsum(np.maximum(diff, 0.0) * Lam[:-1])])
+    neg = np.concatenate([[0.0], np.cumsum(np.maximum(-diff, 0.0) * Lcum[:-1])])
+    return pos + v * Lam + d * neg + d * np.cumsum(v * neglog)
+
+
+def _problem_scalars(G, d, eps, G_coord):
+    Gc = G if G_coord is None else min(float(G), float(G_coord))
+    Gm2 = min(G * G / d, Gc * Gc)          # per-coordinate second-moment cap
+    M = max(d * eps, G * G)                # E V_t ≤ dε Π_t + (1 - Π_t) G² ≤ M
+    return Gc, Gm2, M
+
+
+def _grid(seq: dict, rhos, theta_stars):
+    beta_max = float(seq["beta"].max())
+    if beta_max == 0.0:
+        rhos = (0.5,)
+    else:
+        rhos = tuple(sorted({beta_max ** k for k in rhos if 0 < beta_max ** k < 1}))
+    th = seq["theta"]
+    t1s = {1}
+    for ts in theta_stars:
+        idx = np.flatnonzero(th >= ts)
+        if idx.size:
+            t1s.add(int(idx[0]) + 1)
+    return rhos, sorted(t1s)
+
+
+def _numerators(seq, L, G, Delta_f, d, eps, G_coord, lambdas, rhos, theta_stars):
+    """Yield (params, N_T array over T = 1..n, parts) for every grid point of Theorem 2."""
+    Gc, Gm2, M = _problem_scalars(G, d, eps, G_coord)
+    n = seq["alpha"].size
+    Pi = seq["Pi"]
+    Lam = d * np.log(Pi + (1.0 - Pi) * Gm2 / eps)
+    chi, q, p, bn = seq["chi"], seq["q"], seq["p"], seq["b_next"]
+    ebar = p + q
+    coef_e = Gc + 1.5 * L * ebar
+    u_base = 1.5 * L * chi ** 2 + coef_e * q          # coefficients of X_{t,k}
+    det = coef_e * p                                  # deterministic, per coordinate
+    rho_list, t1_list = _grid(seq, rhos, theta_stars)
+    alpha, om = seq["alpha"], seq["omega"]
+    for rho in rho_list:
+        if float(bn.max()) > 0.0:
+            Sr = momentum_recursion(seq["beta"], seq["theta"], rho)
+            c = bn ** 2 * alpha ** 2 * Sr                 # c_s: x_{s+1} - z_{s+1} at s = 1..n-1
+            c[-1] = 0.0                                   # s = n: outside the horizon
+            xz_det = L * bn ** 2 * chi ** 2 * seq["S1"]   # Lemma 1' bound of the same term
+            xz_det[-1] = 0.0
+        else:
+            c = np.zeros(n)
+            xz_det = np.zeros(n)
+        for t1 in t1_list:
+            k = t1 - 1
+            cm = c.copy()
+            cm[:k] = 0.0
+            R = geometric_tail(cm, rho) if cm.any() else np.zeros(n)
+            u_xz = L * R / om
+            # x_{s+1} - z_{s+1} for s < t_1: Lemma 1' (deterministic), charged at step t = s + 1
+            xzd = np.concatenate([[0.0], xz_det[:-1]])
+            xzd[t1:] = 0.0
+            det_all = np.cumsum(det + xzd)
+            for lam in lambdas:
+                u = u_base + Gc * chi / lam + u_xz
+                burn = np.cumsum(np.where(np.arange(n) < k, u, 0.0))
+                v = np.where(np.arange(n) < k, 0.0, u)
+                F = log_sum_bound(v, Lam, seq["L"], seq["neglog_theta"], d)
+                N = Delta_f + d * burn + F + d * det_all
+                yield {"lambda": lam, "rho": rho, "t_1": t1}, N, {
+                    "u": u, "v": v, "burn": burn, "Lam": Lam, "det": det, "xzd": xzd,
+                    "coef_e": coef_e, "M": M, "Gc": Gc}
+
+
+def tight_bound(alpha, beta, theta, checkpoints, *, L, G, Delta_f, d, eps, G_coord=None,
+                lambdas=LAMBDAS, rhos=RHO_POWERS, theta_stars=THETA_STARS) -> dict:
+    r"""Theorem 2 at ``checkpoints`` (steps T ≤ len(alpha)), both statements.
+
+    Returns ``{"uniform": values, "alpha-weighted": values, "params": {statement: [grid point
+    per T]}, "M": M, "G_c": G_c}``; each value is the minimum over the grid (λ, ρ, t_1) of
+    sqrt(M) N_T/((1-λ) T min_{t≤T} α_t) (uniform τ) and sqrt(M) N_T/((1-λ) Σ_{t≤T} α_t)
+    (τ drawn ∝ α_t). ``G_coord``: a bound on the per-coordinate second moment
+    E_ξ g_k(x, ξ)² ≤ G_coord² for every x and k (None: G is used).
+    """
+    seq = schedule_sequences(alpha, beta, theta)
+    ck = np.asarray(checkpoints, dtype=np.int64)
+    if ck.size == 0 or ck.min() < 1 or ck.max() > seq["alpha"].size:
+        raise ValueError("checkpoints must lie in 1..len(alpha)")
+    i = ck - 1
+    Gc, _, M = _problem_scalars(G, d, eps, G_coord)
+    den = {UNIFORM: ck * seq["min_alpha"][i], WEIGHTED: seq["sum_alpha"][i]}
+    best = {s: np.full(ck.size, np.inf) for s in den}
+    arg = {s: [None] * ck.size for s in den}
+    for params, N, _ in _numerators(seq, L, G, Delta_f, d, eps, G_coord, lambdas, rhos, theta_stars):
+        for s in den:
+            val = math.sqrt(M) * N[i] / ((1.0 - params["lambda"]) * den[s])
+            better = val < best[s]
+            best[s] = np.where(better, val, best[s])
+            for j in np.flatnonzero(better):
+                arg[s][j] = params
+    return {UNIFORM: best[UNIFORM], WEIGHTED: best[WEIGHTED], "params": arg, "M": M, "G_c": Gc}
+
+
+def tight_constants(alpha, beta, theta, *, L, G, Delta_f, d, eps, G_coord=None, T=None,
+                    lambdas=LAMBDAS, rhos=RHO_POWERS, theta_stars=THETA_STARS) -> dict:
+    r"""Explicit constants of Theorem 2 (Corollary 3 of docs/derivations.md §4b).
+
+    For the grid point (λ, ρ, t_1) that minimises the α-weighted bound at T (default: the
+    table's length n), every per-step term of N_T is bounded by its type: with c_S, c_D, c_V the
+    sups over t ≤ n of the coefficients of α_t sqrt(ω_t), |α_{t-1}-α_t|/sqrt(ω_{t-1}) and
+    |b_{t+1}-b_t|, and c_0 the sup over T ≤ n of the remaining terms (Δ_f, burn-in, log-sum
+    variation), N_T ≤ c_0 + c_S S_T + c_D D_T + c_V V_T for T ≤ n, so
+
+    α-weighted: (E||∇f(x_τ)||^{4/3})^{3/2} ≤ (C + C'S_T + C''D_T + C'''V_T)/Σ_{t≤T} α_t with
+    (C, C', C'', C''') = sqrt(M)/(1-λ) (c_0, c_S, c_D, c_V); uniform: the same times C_0(T) =
+    max_{t≤T} α_T... precisely T α_T/(T min_{t≤T} α_t) ≤ C_0, over T α_T (Lemma 6).
+    """
+    seq = schedule_sequences(alpha, beta, theta)
+    n = seq["alpha"].size
+    T = n if T is None else int(T)
+    best = None
+    for params, N, parts in _numerators(seq, L, G, Delta_f, d, eps, G_coord, lambdas, rhos,
+                                        theta_stars):
+        val = N[T - 1] / ((1.0 - params["lambda"]) * seq["sum_alpha"][T - 1])
+        if best is None or val < best[0]:
+            best = (val, params, parts, N)
+    _, params, parts, N = best
+    v, coef_e = parts["v"], parts["coef_e"]
+    aw = seq["alpha"] * np.sqrt(seq["omega"])
+    c_S_terms = d * v * seq["neglog_theta"] / aw + d * coef_e * seq["p_S"]
+    c_S = float(np.max(c_S_terms))
+    c_D = float(np.max(d * coef_e * seq["p_D"]))
+    c_V = float(np.max(d * coef_e * seq["p_V"]))
+    # the rest of N_T: N_T minus the typed terms (those are ≤ their sup-coefficient forms)
+    typed = np.cumsum(d * v * seq["neglog_theta"] + d * coef_e * (
+        seq["p_S"] * aw + seq["p_D"] * np.concatenate([[0.0], np.diff(seq["D"])])
+        + seq["p_V"] * np.concatenate([[0.0], np.diff(seq["V"])])))
+    c_0 = float(np.max(N - typed))
+    f = math.sqrt(parts["M"]) / (1.0 - params["lambda"])
+    C0 = float(np.max(seq["alpha"] / seq["min_alpha"]))
+    weighted = {"C": f * c_0, "C'": f * c_S, "C''": f * c_D, "C'''": f * c_V}
+    uniform = {k: C0 * x for k, x in weighted.items()}
+    return {WEIGHTED: weighted, UNIFORM: uniform, "params": params, "C_0": C0, "M": parts["M"],
+            "G_c": parts["Gc"], "horizon": n}

@@ -29,7 +29,8 @@ from ._search import show
 
 #: the modules with mutants, in the order of docs/derivations.md
 MODULES = ("lemma1_step_bound", "lemma2_decorrelation", "lemma3_log_sum", "lemma3_expectation",
-           "lemma4_momentum", "lemma5_heavy_ball", "lemma6_schedule", "lemma7_holder")
+           "lemma4_momentum", "lemma5_heavy_ball", "lemma6_schedule", "lemma7_holder",
+           "lemma2b_young", "lemma3b_weighted", "lemma4b_momentum_exact", "lemma5b_error")
 
 
 def _lemma_tag(lemma: str) -> str:
