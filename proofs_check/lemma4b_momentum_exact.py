@@ -58,6 +58,8 @@ def _claim(memory=True, shift=0, match=True, omega=True):
         alpha = chi * np.sqrt(om)
         g = np.asarray(c["g"], float)
         m, v = moments(g, beta, th, c["eps"])
+        if not np.all(v > 0):
+            raise ValueError("v_t underflows to 0 (outside the float range of the case)")
         X = om * g * g / v
         T = g.size
         S1 = momentum_recursion(beta, th, 1.0) if memory else (1.0 - beta) ** 2

@@ -52,6 +52,8 @@ def _claim(v_term=True, q_omega=True, theta_factor=True):
         alpha = np.asarray(c["chi"], float) * np.sqrt(om)
         seq = schedule_sequences(alpha, beta, th)
         m, v = moments(g, beta, th, c["eps"])
+        if not np.all(v > 0):
+            raise ValueError("v_t underflows to 0 (outside the float range of the case)")
         eta = alpha / np.sqrt(v)
         bn = seq["b_next"]
         bc = np.concatenate([[0.0], bn[:-1]])
