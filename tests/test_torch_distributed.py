@@ -13,7 +13,8 @@ import counterexamples as cx  # noqa: E402
 from adamtheory.distributed import simulator as sim  # noqa: E402
 from adamtheory.distributed.compressors import decode, encode, get  # noqa: E402
 from adamtheory.schedules import Schedule  # noqa: E402
-from adamtheory.torch.distributed import launch, pack_bits, unpack_bits  # noqa: E402
+from adamtheory.torch.distributed import (  # noqa: E402
+    decode_packed, encode_packed, launch, pack_bits, unpack_bits)
 from adamtheory.torch.experiments import least_squares_rank  # noqa: E402
 
 PROBLEM = "ef-least-squares"
@@ -122,3 +123,12 @@ def test_wire_format_is_the_encoding(name):
     assert unpack_bits(data, q.bits(37)) == bits
     np.testing.assert_array_equal(decode(q, unpack_bits(data, len(bits)), 37, 5, 7, 11),
                                   q.apply(x, 5, 7, 11))
+    # the numpy fast path sends the same bytes and decodes the same values
+    for d in (37, 40, 1):
+        y = x[:d] if d <= 37 else np.concatenate([x, -x[:3]])
+        y = y.copy()
+        y[0] = 0.0
+        packed = encode_packed(q, y, 5, 7, 11)
+        assert np.array_equal(packed, pack_bits(encode(q, y, 5, 7, 11)).numpy())
+        np.testing.assert_array_equal(decode_packed(q, packed, y.size, 5, 7, 11),
+                                      q.apply(y, 5, 7, 11))
