@@ -28,6 +28,7 @@ MODULES = (
     "lemma5b_error",
     "assembly",
     "end_to_end",
+    "worst_case",
     "other_bounds",
 )
 

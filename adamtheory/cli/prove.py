@@ -20,7 +20,8 @@ EPILOG = """examples:
   adamtheory prove --quick            # every lemma, small budgets (about a minute)
   adamtheory prove                    # full budgets, T = 10^5 end to end (see docs/derivations.md)
   adamtheory prove --quick --json     # one JSON object
-  adamtheory prove --mutants --json   # planted false variants: every one must be killed"""
+  adamtheory prove --mutants --json   # planted false variants: every one must be killed
+  adamtheory prove --worst-case       # worst case of Theorem 2 over a family of problems"""
 
 
 def add_parser(sub) -> None:
@@ -38,6 +39,9 @@ def add_parser(sub) -> None:
                    help="run the mutation suite instead: planted false variants of every lemma "
                    "and of the assembly, each through the lemma's own check (exit status 1 if "
                    "one survives)")
+    p.add_argument("--worst-case", action="store_true",
+                   help="run only the worst-case search of Theorem 2 (proofs_check.worst_case): "
+                   "worst-found/bound per schedule and statement")
     p.add_argument("--only", action="append", metavar="MODULE",
                    help="run only this check (a proofs_check module name; repeatable)")
     p.set_defaults(func=cmd_prove)
@@ -71,6 +75,16 @@ def format_table(results) -> str:
         if ratio:
             lines.append(f"    tightness bound/measured: min {ratio['min']:.3g}, median "
                          f"{ratio['median']:.3g}, max {ratio['max']:.3g}")
+        for key, blk in (r.details.get("ratio_by_statement") or {}).items() \
+                if isinstance(r.details, dict) else ():
+            if blk:
+                lines.append(f"      {key}: min {blk['min']:.3g}, median {blk['median']:.3g}, "
+                             f"max {blk['max']:.3g}")
+        for row in (r.details.get("rows") or []) if r.lemma.startswith("Worst case") else ():
+            lines.append(f"    {', '.join(row['schedule'])}: worst-found/bound uniform "
+                         f"{row['uniform']['ratio']:.3g} (T={row['uniform']['at_T']}), "
+                         f"α-weighted {row['alpha-weighted']['ratio']:.3g} "
+                         f"(T={row['alpha-weighted']['at_T']})")
         nas = r.details.get("not_applicable") if isinstance(r.details, dict) else None
         for msg in sorted({(n["problem"], n["reason"]) for n in nas or []}):
             lines.append(f"    {msg[0]}: {msg[1]}")
@@ -89,6 +103,8 @@ def cmd_prove(args) -> int:
 
     if args.mutants:
         return _cmd_mutants(args)
+    if getattr(args, "worst_case", False):
+        args.only = ["worst_case"]
     if args.only:
         unknown = [m for m in args.only if m not in MODULES]
         if unknown:
