@@ -179,3 +179,28 @@ def test_local_adam_is_fedlada_without_amendment():
         np.testing.assert_array_equal(la[key], lada[key])
     other = run("fedlada", "lsq", a=0.5, **kw)
     assert not np.array_equal(other["loss"], la["loss"])
+
+
+def test_adam_steps_are_the_documented_formulas():
+    """The reference's (and kernel's) calls of the shared update compute the formulas of
+    docs/federated.md: FedLADA a·m/sqrt(max(V, v)) with v_0 = ε² and no ε in the step, FedAdam
+    η_g m/(sqrt(v) + ε); relative 1e-15 (the update's evaluation order). A wrong ε placement
+    (FedAdam in the v_0 form) is caught by the same comparison."""
+    from adamtheory.engine.codes import AMS_NONE, AMS_TORCH, EPS_TORCH, EPS_V0
+    from adamtheory.federated.reference import adam_np
+
+    rng = np.random.default_rng(0)
+    g, m, v = rng.normal(size=200), rng.normal(size=200), rng.uniform(0, 1e-4, 200)
+    vh = v + rng.uniform(0, 1e-4, 200) * (rng.random(200) < 0.5)
+    a, b1, b2, eps, eta = 0.3, 0.9, 0.99, 1e-3, 0.05
+    m1, v1 = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    V = np.maximum(vh, v1)
+    got = adam_np(g, m, v, vh, a, b1, b2, 1.0, 1.0, EPS_V0, AMS_TORCH, 0.0, 0.0)
+    for x, y in zip(got, (m1, v1, V, a * m1 / np.sqrt(V))):
+        np.testing.assert_allclose(x, y, rtol=1e-15, atol=0)
+    vs1 = b2 * vh + (1 - b2) * g * g
+    ms1 = b1 * m + (1 - b1) * g
+    got = adam_np(g, m, vh, vh, eta, b1, b2, 1.0, 1.0, EPS_TORCH, AMS_NONE, eps, 0.0)
+    np.testing.assert_allclose(got[3], eta * ms1 / (np.sqrt(vs1) + eps), rtol=1e-15, atol=0)
+    wrong = adam_np(g, m, vh, vh, eta, b1, b2, 1.0, 1.0, EPS_V0, AMS_NONE, eps, 0.0)[3]
+    assert np.max(np.abs(wrong / got[3] - 1)) > 1e-2

@@ -33,7 +33,7 @@ from ..engine.update import adam_update
 
 SAMPLE_T = 1 << 40
 #: the shared update applied coordinate-wise to numpy arrays: (m, v, V, step)
-_adam = np.vectorize(adam_update.py_func, otypes=[np.float64] * 4)
+adam_np = np.vectorize(adam_update.py_func, otypes=[np.float64] * 4)
 
 
 def _loss_grad(problem, X, y, w, C):
@@ -101,7 +101,7 @@ def reference_run(algorithm, X, y, offsets, problem, S, K, B, lr_local, rounds, 
                 elif algorithm == "scaffold":
                     yv = yv - lr_local * (g - c_i[cid] + c)
                 else:  # fedlada, local-adam: AMSGrad (torch max), v_0 = ε², no ε in the step
-                    m, v_i, vhat, step = _adam(g, m, v_i, vhat, a, beta1, beta2, 1.0, 1.0,
+                    m, v_i, vhat, step = adam_np(g, m, v_i, vhat, a, beta1, beta2, 1.0, 1.0,
                                                EPS_V0, AMS_TORCH, 0.0, 0.0)
                     yv = yv - lr_local * (step + (1 - a) * g_a)
             if algorithm == "scaffold":
@@ -113,7 +113,7 @@ def reference_run(algorithm, X, y, offsets, problem, S, K, B, lr_local, rounds, 
         ybar = np.mean(ys, axis=0)
         drift.append(np.mean([np.linalg.norm(yv - ybar) for yv in ys]))
         if algorithm == "fedadam":  # Adam on the pseudo-gradient ȳ - x, ε outside the root
-            m_s, v_s, _, step = _adam(ybar - x, m_s, v_s, v_s, eta_g, beta1, beta2, 1.0, 1.0,
+            m_s, v_s, _, step = adam_np(ybar - x, m_s, v_s, v_s, eta_g, beta1, beta2, 1.0, 1.0,
                                       EPS_TORCH, AMS_NONE, eps, 0.0)
             x = x + step
         else:
