@@ -61,6 +61,7 @@ def run_grid(specs_text, problems, steps: int, seeds) -> dict:
     from adamtheory.engine.batch import default_checkpoints
     from adamtheory.simulate import simulate_grid
     from adamtheory.specs import OptimizerSpec
+    from adamtheory.tightness import dense_checkpoints, weighted_lhs
 
     specs = [OptimizerSpec.from_text(*s) for s in specs_text]
     verdicts = [check_conditions(s, numeric_range=max(steps, 10**4)) for s in specs]
@@ -133,28 +134,6 @@ def run_grid(specs_text, problems, steps: int, seeds) -> dict:
 
 def _block(r):
     return {"min": float(r.min()), "median": float(np.median(r)), "max": float(r.max())} if r.size else {}
-
-
-def dense_checkpoints(steps: int, ck) -> np.ndarray:
-    """Every step up to 1000, then log-spaced by a factor 1.002 (and ``ck``): the α-weighted left
-    side is summed over the intervals between them."""
-    head = np.arange(1, min(steps, 1000) + 1)
-    tail = np.unique(np.round(np.geomspace(1000, steps, max(2, int(np.log(max(steps, 1001) / 1000)
-                                                                   / np.log(1.002)) + 2))))
-    return np.union1d(np.union1d(head, tail[tail <= steps]), ck).astype(np.int64)
-
-
-def weighted_lhs(dense, mean43, alpha) -> np.ndarray:
-    r"""(Σ_{t≤T} α_t y_t / Σ_{t≤T} α_t)^{3/2} at the ``dense`` steps, y_t = mean over seeds of
-    ||∇f(x_t)||^{4/3}, from the running means the engine records there: between consecutive
-    dense steps the sum of y_t is known exactly and is weighted by the largest α_t of the
-    interval, so the value is an upper estimate of the left side (a violation is never hidden)."""
-    sums = dense * mean43
-    inc = np.diff(np.concatenate([[0.0], sums]))
-    amax = np.maximum.reduceat(alpha, np.concatenate([[0], dense[:-1]]))
-    num = np.cumsum(amax * np.maximum(inc, 0.0))
-    den = np.cumsum(alpha)[dense - 1]
-    return (num / den) ** 1.5
 
 
 def check(quick: bool = False, seed: int = 0) -> LemmaResult:

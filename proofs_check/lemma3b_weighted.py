@@ -31,7 +31,6 @@ True
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np

@@ -68,7 +68,6 @@ def _claim(v_term=True, q_omega=True, theta_factor=True):
         if not q_omega:
             q = q * np.sqrt(omp)
         if not theta_factor:
-            sth = np.sqrt(th)
             p = p - seq["p_S"] * alpha * np.sqrt(om) + sq * bn * alpha * om / np.sqrt(omp) / 2.0
         scale = float(np.max(np.abs(eta * m))) + 1e-300
         return [(float(abs(e[t])), float(p[t] + q[t] * X[t]), scale) for t in range(1, g.size)] or \

@@ -27,103 +27,14 @@ exactly; here by search).
 
 from __future__ import annotations
 
-import math
 import time
 
-import numpy as np
+from adamtheory.tightness import CONSTANTS, SCHEDULES, search  # noqa: F401
 
 from ._result import PROPERTY, LemmaResult
 
 LEMMA = "Worst case of Theorem 2"
 STATEMENT = "max over a family of 1-d problems in the class of LHS(T)/bound(T) ≤ 1 (reported: the max)"
-
-#: the declared constants of the class searched (nonconvex-separable, d = 1, σ = 0)
-RMAX = 3.0 * math.sqrt(3.0) / 8.0
-CONSTANTS = {"L": 2.0, "G": RMAX, "G_coord": RMAX, "Delta_f": 0.8, "d": 1}
-SCHEDULES = (("0.05/sqrt(t)", "0", "1 - 0.5/t"),
-             ("0.05/sqrt(t)", "0.9", "1 - 0.5/t"),
-             ("0.02/sqrt(t)", "0.9", "0.999"),
-             ("0.05/t**(3/4)", "0.5", "1 - 0.5/t**(3/2)"))
-
-
-def _problem(x):
-    """Decode raw parameters (logs) into (A, w, c, s, B, x1, κ)."""
-    A, w, c, s, B = np.exp(np.clip(x[:5], -12, 6))
-    x1 = float(np.clip(x[5], -50, 50))
-    Lr = A / w ** 2 + c / s + 2 * B
-    Gr = A / (w * math.sqrt(math.e)) + c + RMAX * B
-    h1 = A * (1 - math.exp(-x1 * x1 / (2 * w * w))) + c * s * (math.sqrt(1 + x1 * x1 / (s * s)) - 1) \
-        + B * x1 * x1 / (1 + x1 * x1)
-    kappa = min(1.0, CONSTANTS["L"] / Lr, CONSTANTS["G_coord"] / Gr,
-                CONSTANTS["Delta_f"] / h1 if h1 > 0 else 1.0)
-    return A, w, c, s, B, x1, kappa
-
-
-def _grad(y, A, w, c, s, B):
-    return (A * y / (w * w) * math.exp(-y * y / (2 * w * w)) + c * y / (s * math.sqrt(1 + y * y / (s * s)))
-            + B * 2 * y / (1 + y * y) ** 2)
-
-
-def run(x, alpha, beta, theta, eps, T):
-    """|f'(x_t)|^{4/3}, t = 1..T, of Generic Adam (m_0 = 0, v_0 = ε) on the decoded problem."""
-    A, w, c, s, B, y, kappa = _problem(x)
-    m, v = 0.0, eps
-    out = np.empty(T)
-    for t in range(T):
-        g = kappa * _grad(y, A, w, c, s, B)
-        out[t] = abs(g) ** (4.0 / 3.0)
-        m = beta[t] * m + (1 - beta[t]) * g
-        v = theta[t] * v + (1 - theta[t]) * g * g
-        y -= alpha[t] * m / math.sqrt(v)
-    return out
-
-
-def search(spec_text, T: int = 1000, starts: int = 16, maxfev: int = 300, seed: int = 0) -> dict:
-    """Worst-found/bound of both statements of Theorem 2 for one schedule (see the module)."""
-    from scipy.optimize import minimize
-
-    from adamtheory.specs import OptimizerSpec
-    from adamtheory.theorem import UNIFORM, WEIGHTED, tight_bound
-
-    spec = OptimizerSpec.from_text(*spec_text)
-    alpha, beta, theta = spec.alpha.values(T), spec.beta.values(T), spec.theta.values(T)
-    eps = float(spec.eps)
-    ck = np.unique(np.round(np.geomspace(1, T, 30)).astype(np.int64))
-    c = CONSTANTS
-    tb = tight_bound(alpha, beta, theta, ck, L=c["L"], G=c["G"], Delta_f=c["Delta_f"], d=c["d"],
-                     eps=eps, G_coord=c["G_coord"])
-    cum_a = np.cumsum(alpha)[ck - 1]
-
-    def sides(x):
-        y = run(x, alpha, beta, theta, eps, T)
-        uni = (np.cumsum(y)[ck - 1] / ck) ** 1.5
-        wei = (np.cumsum(alpha * y)[ck - 1] / cum_a) ** 1.5
-        return uni / tb[UNIFORM], wei / tb[WEIGHTED]
-
-    rng = np.random.default_rng(seed)
-    best = {UNIFORM: (0.0, None, 0), WEIGHTED: (0.0, None, 0)}
-    evals = 0
-    for k in range(starts):
-        x0 = np.r_[rng.uniform(-4, 2, 5), rng.uniform(-5, 5)]
-        for j, key in enumerate((UNIFORM, WEIGHTED)):
-            def obj(x, j=j):
-                r = sides(x)[j]
-                return -float(np.max(r)) if np.all(np.isfinite(r)) else 0.0
-            res = minimize(obj, x0, method="Nelder-Mead", options={"maxfev": maxfev, "xatol": 1e-6,
-                                                                    "fatol": 1e-10})
-            evals += res.nfev
-            r = sides(res.x)[j]
-            i = int(np.argmax(r))
-            if r[i] > best[key][0]:
-                best[key] = (float(r[i]), res.x.copy(), int(ck[i]))
-    out = {"schedule": list(spec_text), "T": T, "starts": starts, "evaluations": evals,
-           "constants": dict(CONSTANTS)}
-    for key, (ratio, x, Tat) in best.items():
-        A, w, c_, s, B, x1, kappa = _problem(x)
-        out[key] = {"ratio": ratio, "at_T": Tat,
-                    "problem": {"A": A, "w": w, "c": c_, "s": s, "B": B, "x1": x1, "kappa": kappa}}
-    return out
-
 
 def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
