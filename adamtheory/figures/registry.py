@@ -18,11 +18,15 @@ from . import (
     i_fed_curves,
     j_fed_drift,
     k_fed_speedup,
+    l_torch_optimizers,
+    m_torch_data_parallel,
+    n_torch_bits,
 )
 from .shape import Figure
 
 MODULES = (a_reddi, b_theta_r, c_phase_sr, c2_phase_sr_nonconvex, d_phase_beta, e_rates,
-           f_speedup, g_bits, h_ef, i_fed_curves, j_fed_drift, k_fed_speedup)
+           f_speedup, g_bits, h_ef, i_fed_curves, j_fed_drift, k_fed_speedup, l_torch_optimizers,
+           m_torch_data_parallel, n_torch_bits)
 
 
 def _collect(modules) -> dict[str, Figure]:
