@@ -78,7 +78,12 @@ def reference(tmp_path_factory):
 
 
 # ---------------------------------------------------------------------- files and validation
-@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.toml")), ids=lambda p: p.name)
+#: every shipped sweep file: the examples and the figures' sweep files (package data)
+SWEEP_FILES = sorted([*(ROOT / "examples").glob("*.toml"),
+                      *(ROOT / "adamtheory" / "figures" / "sweeps").glob("*.toml")])
+
+
+@pytest.mark.parametrize("path", SWEEP_FILES, ids=lambda p: p.name)
 def test_examples_are_valid(path):
     sw = load(path)
     plan = make_plan(sw)

@@ -14,10 +14,13 @@ import pytest
 
 from adamtheory.cli import main
 from adamtheory.sweep import load, loads, open_results
+from adamtheory import simulators
 from adamtheory.sweep import backends, plugin
 
 TOY = '''
 import numpy as np
+
+from adamtheory.simulators import ModuleSimulator
 
 NAME = "toy"
 PARAMS = {
@@ -57,6 +60,9 @@ def compute(settings, seeds, steps, checkpoints):
                 k += 1
         fin[i] = abs(x)
     return {"x": out, "absx": fin}
+
+
+SIMULATOR = ModuleSimulator(__name__)
 '''
 
 FILE = """
@@ -189,9 +195,11 @@ def test_example_simulator_files_are_valid():
     tests/test_sweep.py)."""
     from pathlib import Path
 
-    ex = Path(__file__).resolve().parents[1] / "examples"
-    for f in sorted(ex.glob("*.toml")):
+    root = Path(__file__).resolve().parents[1]
+    files = [*(root / "examples").glob("*.toml"),
+             *(root / "adamtheory" / "figures" / "sweeps").glob("*.toml")]
+    for f in sorted(files):
         text = f.read_text()
         if "simulator =" in text:
             sw = load(f)
-            assert sw.n_configs >= 1 and sw.simulator in plugin.SIMULATORS
+            assert sw.n_configs >= 1 and sw.simulator.name in simulators.names()

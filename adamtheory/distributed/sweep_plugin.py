@@ -7,9 +7,18 @@ array shapes and compiled oracles); compressor, placement and EF switches are in
 one compiled kernel, and each configuration runs independently, so results do not depend on
 how the runner chunks the grid.
 
-Schedules: α_t = lr t^{-s}, β_t = beta, θ_t = 1 - theta t^{-r}, v_0 = eps (SC3 needs r <= 2s;
-``adamtheory check --alpha "lr*t**(-s)" --beta beta --theta "1 - theta*t**(-r)"`` checks a
-point). ``theta = 0`` with ``eps = 1`` turns the Adam step into SGD with momentum.
+Schedules: by default α_t = lr t^{-s}, β_t = beta, θ_t = 1 - theta t^{-r} (:data:`SCHEDULES`;
+the parameters lr, s, beta, theta, r), v_0 = eps (SC3 needs r <= 2s). ``theta = 0`` with
+``eps = 1`` turns the Adam step into SGD with momentum. An ``[optimizer]`` table replaces any of
+the three texts, like the engine's (see :mod:`adamtheory.sweep.plugin`)::
+
+    [optimizer]
+    alpha = "a / sqrt(t)"
+    a = 0.2
+
+Each configuration runs the Generic Adam spec of its schedules with v_0 = eps
+(:func:`optimizer_spec`), so the checker judges every cell of a sweep and ``adamtheory plot
+phase --overlay theory`` draws the theory over an (s, r) grid.
 
 Example sweep file: ``examples/dist_speedup.toml``::
 
@@ -27,10 +36,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import replace
+
+from ..simulators import ModuleSimulator
 from .compressors import NAMES as COMPRESSORS
 from .simulator import PLACEMENTS, family_tables, simulate
 
 NAME = "distributed"
+#: The default schedule texts of an ``[optimizer]`` table (names: parameters of :data:`PARAMS`).
+SCHEDULES = {"alpha": "lr * t**(-s)", "beta": "beta", "theta": "1 - theta * t**(-r)"}
 PROBLEMS = ("nonconvex-separable", "logreg-nonconvex", "ef-least-squares", "ef-nonsmooth")
 
 PARAMS = {
@@ -145,15 +159,9 @@ def compute(settings: dict, seeds, steps: int, checkpoints) -> dict:
         down = np.where(full["downlink"][sel].astype(str) == "same",
                         full["compressor"][sel].astype(str), full["downlink"][sel].astype(str))
         f = lambda k, dt: full[k][sel].astype(dt)  # noqa: E731
-        # schedule tables of the (lr, s, beta, theta, r) family, one row per distinct tuple,
-        # computed by the compiled expression the kernel used before (bit for bit)
-        fam, row = np.unique(np.stack([f(k, float) for k in ("lr", "s", "beta", "theta", "r")],
-                                      axis=1), axis=0, return_inverse=True)
-        A, B, TH = family_tables(int(steps), *fam.T)
-        row = row.reshape(-1)
+        tabs = _tables(settings, f, int(steps), sel)
         res = simulate(
-            p, int(steps), seeds[sel], alpha=A, beta=B, theta=TH, alpha_row=row, beta_row=row,
-            theta_row=row, workers=f("workers", np.int64),
+            p, int(steps), seeds[sel], **tabs, workers=f("workers", np.int64),
             batch=f("batch", np.int64), compressor=f("compressor", str), downlink=down,
             k=f("k", np.int64), levels=f("levels", np.int64), placement=f("placement", str),
             ef_worker=f("ef_worker", bool), ef_server=f("ef_server", bool),
@@ -168,3 +176,29 @@ def compute(settings: dict, seeds, steps: int, checkpoints) -> dict:
         per_round = (res["bits_up"][:, -1] + res["bits_down"][:, -1]) / steps
         out["bits_to_target"][sel] = per_round * it
     return out
+
+
+def _tables(settings: dict, f, steps: int, sel) -> dict:
+    """The schedule tables of the configurations ``sel``: those of an ``[optimizer]`` table
+    (``settings["schedules"]``, a ScheduleTables (T, rows)), else the default family computed
+    from lr, s, beta, theta, r (one row per distinct tuple, the compiled expression the kernel
+    always used, bit for bit)."""
+    if "schedules" in settings:
+        tabs = settings["schedules"]
+        return {**{r: np.ascontiguousarray(tabs.table(r).T) for r in ("alpha", "beta", "theta")},
+                **{f"{r}_row": np.asarray(tabs.rows[r])[sel] for r in ("alpha", "beta", "theta")}}
+    fam, row = np.unique(np.stack([f(k, float) for k in ("lr", "s", "beta", "theta", "r")],
+                                  axis=1), axis=0, return_inverse=True)
+    A, B, TH = family_tables(steps, *fam.T)
+    row = row.reshape(-1)
+    return {"alpha": A, "beta": B, "theta": TH, "alpha_row": row, "beta_row": row,
+            "theta_row": row}
+
+
+def optimizer_spec(settings: dict, spec):
+    """The Generic Adam spec one configuration runs: its schedules with v_0 = ε = ``eps``
+    (no bias correction, no AMSGrad: the server's and the workers' update is the generic one)."""
+    return replace(spec, eps=float(settings["eps"]))
+
+
+SIMULATOR = ModuleSimulator(__name__)

@@ -16,13 +16,19 @@ Example
 
 from __future__ import annotations
 
+from ..simulators import ModuleSimulator
 from .simulator import FINALS, METRICS, PARAMS, compute
 from .simulator import validate as _validate
 
 NAME = "federated"
-__all__ = ["NAME", "PARAMS", "METRICS", "FINALS", "validate", "compute"]
+__all__ = ["NAME", "PARAMS", "METRICS", "FINALS", "validate", "compute", "SIMULATOR"]
 
 
 def validate(settings: dict) -> None:
     """Raise ValueError (an InputError, one line) for one bad configuration."""
     _validate(settings)
+
+
+#: The federated simulator as a :class:`~adamtheory.simulators.Simulator` (no schedules: its
+#: client and server optimizers are not one Generic Adam spec, so no verdicts).
+SIMULATOR = ModuleSimulator(__name__)

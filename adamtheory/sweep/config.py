@@ -30,26 +30,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
-from .axes import Axis, Grid, parse_axis
-from .errors import SweepFileError, closest, unknown_key
+from .. import __version__, simulators
+from ..errors import InputError
+from .axes import Axis, parse_axis
+from .errors import SweepFileError, closest
+from .frame import Frame, SweepBase, count, flag, parse_frame, parse_run, read_text
 from .optimizer import FIELD_AXES, ROLES, OptimizerDef, parse_optimizer
-
-TOP_KEYS = ("problem", "optimizer", "grid", "run", "title", "description")
-RUN_KEYS = ("steps", "seeds", "checkpoints", "grad_metrics", "regret", "chunk_size", "stream",
-            "block")
-MAX_STEPS = 10**9
+from .plugin import loads_settings
 
 
 @dataclass(eq=False)
-class Sweep(Grid):
+class Sweep(SweepBase):
     """A validated sweep: problem, optimizer, grid axes and run settings.
 
     Configurations are the points of ``shape = (*axis sizes, n_seeds)`` in C order. ``depends``
@@ -77,25 +72,8 @@ class Sweep(Grid):
     problem_param_names: tuple = ()
     problem_identity: dict = field(default_factory=dict)
     problem_metas: list = field(default_factory=list)
-
-    # ------------------------------------------------------------------ grid
-    def values_at(self, positions, idx) -> dict:
-        """``{axis name: value}`` for the axes at ``positions`` and their indices ``idx``."""
-        return {self.axes[p].name: float(self.axes[p].values[i]) for p, i in zip(positions, idx)}
-
-    def n_rows(self, key: str) -> int:
-        """Distinct values of the axes ``key`` (a role or "problem") depends on."""
-        return int(np.prod([self.axes[p].size for p in self.depends[key]], dtype=np.int64))
-
-    def row_index(self, key: str, idx) -> int:
-        """The row of ``key`` for the multi-index of the axes it depends on."""
-        dep = self.depends[key]
-        return int(np.ravel_multi_index(tuple(idx), [self.axes[p].size for p in dep])) if dep else 0
-
-    def row_values(self, key: str, row: int) -> dict:
-        dep = self.depends[key]
-        idx = np.unravel_index(row, [self.axes[p].size for p in dep]) if dep else ()
-        return self.values_at(dep, idx)
+    dims_vary: bool = False
+    simulator: object = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ problem
     def problem_params(self, row: int) -> dict:
@@ -152,83 +130,124 @@ class Sweep(Grid):
 
         return compute_chunk(self, plan, cid)
 
-    @cached_property
-    def fingerprint(self) -> str:
-        blob = json.dumps(self.canonical(), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()
+    def settings(self, idx, plan=None) -> dict:
+        """The engine's settings for the configurations at the grid indices ``idx`` (see
+        :mod:`adamtheory.engine.plugin`; ``plan`` chooses whole or per-chunk tables)."""
+        from .compute import problem, schedule_tables
+
+        n = idx[0].size
+        sw = self.optimizer.switches
+        spec0 = self.optimizer.spec({a.name: float(a.values[0]) for a in self.axes
+                                     if "field" not in a.kind})
+        prow = self.rows("problem", idx)
+        probs = {int(r): problem(self, int(r)) for r in np.unique(prow)}
+        obj = np.empty(n, dtype=object)
+        obj[:] = [probs[int(r)] for r in prow]
+        x0 = self._field("x0", idx, None)
+        return {"problem": obj, "schedules": schedule_tables(self, plan, idx),
+                "eps": np.broadcast_to(self._field("eps", idx, spec0.eps), (n,)),
+                "eps_root": np.broadcast_to(self._field("eps_root", idx, spec0.eps_root), (n,)),
+                "x0": sw.get("x0") if x0 is None else np.asarray(x0),
+                "eps_mode": spec0.eps_mode, "bias_correction": spec0.bias_correction,
+                "amsgrad": spec0.amsgrad, "regret": self.regret,
+                "grad_metrics": self.grad_metrics, "block": self.block, "dim": self.dim}
+
+    def _field(self, name, idx, default):
+        """Per-configuration values of a numeric field (an axis) or its fixed value."""
+        for p, a in enumerate(self.axes):
+            if a.name == name and "field" in a.kind:
+                return a.values[idx[p]]
+        return default
+
+    # ------------------------------------------------------------------ hooks
+    def spec_axes(self) -> list:
+        opt = self.optimizer
+        names = (set(opt.free) if opt.form == "schedules" else set(opt.sweepable)) | {
+            "eps", "eps_root"}
+        return [i for i, a in enumerate(self.axes) if a.name in names]
+
+    def cell_spec(self, values: dict):
+        return self.optimizer.spec(values)
+
+    def has_theory(self) -> bool:
+        return True
+
+    def dataset_attrs(self) -> dict:
+        return {"problem": self.problem_name, "optimizer": self.optimizer.describe(),
+                "problems": json.dumps(self.problem_metas, sort_keys=True, allow_nan=False),
+                "dim": int(self.dim)}
+
+    def store_info(self) -> dict:
+        return stored_problem_info(self)
+
+    def estimate(self, plan, cores: int) -> str:
+        from .plan import duration
+
+        secs = plan.estimate_seconds(self.grad_metrics, self.dim, cores)
+        return f"time ≈ {duration(secs)} on {cores} core{'s' if cores != 1 else ''} (rough)"
 
 
 # ---------------------------------------------------------------------- loading
-def load(path) -> Sweep:
+def load(path) -> SweepBase:
     """Read and validate the sweep file at ``path``."""
-    from ..limits import MAX_INPUT_BYTES
-
-    p = Path(path)
-    try:
-        with open(p, "rb") as f:  # size cap: never read /dev/zero past 16 MB
-            data = f.read(MAX_INPUT_BYTES + 1)
-        if len(data) > MAX_INPUT_BYTES:
-            raise SweepFileError(f"sweep file {str(p)!r} is larger than {MAX_INPUT_BYTES >> 20} MB; "
-                                 "is it the right file?")
-        text = data.decode("utf-8")
-    except FileNotFoundError:
-        raise SweepFileError(f"sweep file {str(p)!r} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepFileError(f"cannot read sweep file {str(p)!r}: {exc}") from None
-    return loads(text, source=str(p))
+    return loads(read_text(path), source=str(path))
 
 
-def loads(text: str, source: str = "<string>", problem_info: dict | None = None) -> Sweep:
-    """Validate sweep-file ``text`` (TOML) and return a :class:`Sweep` (or, for a file with
-    ``simulator = "NAME"``, a :class:`.plugin.PluginSweep`).
+def loads(text: str, source: str = "<string>", problem_info: dict | None = None) -> SweepBase:
+    """Validate sweep-file ``text`` (TOML) and return its sweep: the frame is read here, the
+    rest by the layout of its simulator (``simulator = "NAME"``, default the engine; see
+    :attr:`adamtheory.simulators.Simulator.sections`): a :class:`Sweep` for the engine's
+    ``"problem"`` layout, a :class:`.plugin.SettingsSweep` for the ``"settings"`` layout.
 
     ``problem_info`` (from a result store's ``store.json``: identity, parameter names,
     dimension) replaces building the problem: a stored sweep is read back without importing
     anything its file names."""
+    frame = parse_frame(text, source, default=simulators.DEFAULT)
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepFileError(f"{source}: not valid TOML: {exc}") from None
-    if "simulator" in raw:
-        from .plugin import loads_plugin
+        sim = simulators.get(frame.simulator)
+    except InputError as exc:
+        raise SweepFileError(f"{source}: {exc}") from None
+    layout = sim.sections[0] if sim.sections else "settings"
+    if layout not in LAYOUTS:
+        raise SweepFileError(f"{source}: simulator {sim.name!r} declares the sweep layout "
+                             f"{layout!r}; known: {', '.join(LAYOUTS)}")
+    return LAYOUTS[layout](frame, sim, problem_info)
 
-        return loads_plugin(raw, text, source)
-    for key in raw:
-        if key not in TOP_KEYS:
-            raise unknown_key(source, key, TOP_KEYS)
-    for key in ("problem", "optimizer", "grid"):
-        if key not in raw:
-            raise SweepFileError(f"{source}: missing [{key}] table")
-    for key in ("problem", "optimizer", "grid", "run"):
-        if key in raw and not isinstance(raw[key], dict):
-            raise SweepFileError(f"{source}: {key} must be a table, written [{key}]")
-    title = raw.get("title", "")
-    grid = raw["grid"]
+
+def _loads_problem(frame: Frame, sim, problem_info: dict | None = None) -> Sweep:
+    """The engine's layout: ``[problem]``, ``[optimizer]`` and the frame."""
+    source = frame.source
+    tables = frame.tables(sim.sections, required=("problem", "optimizer"))
+    grid = frame.grid
     if not grid:
         raise SweepFileError("[grid]: no axes; add at least one, e.g. s = { start = 0.1, "
                              "stop = 1.0, num = 8 }")
     axes = [parse_axis(name, spec) for name, spec in grid.items()]
-    opt = parse_optimizer(raw["optimizer"], [a.name for a in axes])
-    pname, pfixed, problem, pnames, ident = _problem(raw["problem"], [a.name for a in axes],
+    opt = parse_optimizer(tables["optimizer"], [a.name for a in axes])
+    pname, pfixed, problem, pnames, ident = _problem(tables["problem"], [a.name for a in axes],
                                                      problem_info)
-    run = _run(raw.get("run", {}))
-    sweep = Sweep(text=text, source=source, problem_name=pname, problem_fixed=pfixed,
-                  optimizer=opt, axes=axes, title=str(title), problem_param_names=pnames,
-                  problem_identity=ident, **run)
+    run = _run(frame.run, sim.run_keys)
+    sweep = Sweep(text=frame.text, source=source, problem_name=pname, problem_fixed=pfixed,
+                  optimizer=opt, axes=axes, title=frame.title, problem_param_names=pnames,
+                  problem_identity=ident, simulator=sim, **run)
     _resolve_axes(sweep, opt, pnames)
     if problem_info is not None:
         sweep.dim = int(problem_info["dim"])
-        sweep._dims_vary = bool(problem_info.get("dims_vary", False))
+        sweep.dims_vary = bool(problem_info.get("dims_vary", False))
         sweep.problem_metas = list(problem_info.get("metas", []))
     else:
         _check_problems(sweep, problem)
     return sweep
 
 
+#: sweep layout (the first of a simulator's sections) -> the reader of its tables
+LAYOUTS = {"problem": _loads_problem, "settings": loads_settings}
+
+
 def stored_problem_info(sweep) -> dict:
     """What :func:`loads` needs instead of building the problem (stored in ``store.json``)."""
     return {"identity": sweep.problem_identity, "param_names": list(sweep.problem_param_names),
-            "dim": int(sweep.dim), "dims_vary": bool(getattr(sweep, "_dims_vary", False)),
+            "dim": int(sweep.dim), "dims_vary": bool(sweep.dims_vary),
             "metas": sweep.problem_metas}
 
 
@@ -266,70 +285,18 @@ def _problem(raw, grid_names, info=None):
     return name, fixed, problem, names, problem_identity(name, problem, digest)
 
 
-def _run(raw) -> dict:
+def _run(raw, extra) -> dict:
+    """The frame's [run] keys plus the engine's ``grad_metrics``, ``regret`` and ``block``."""
     where = "[run]"
-    for k in raw:
-        if k not in RUN_KEYS:
-            raise unknown_key(where, k, RUN_KEYS)
-    out = {}
-    steps = raw.get("steps")
-    if steps is None:
-        raise SweepFileError(f"{where}: missing steps (the horizon T), e.g. steps = 10000")
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise SweepFileError(f"{where}: steps must be an integer in [1, 10^9], got {steps!r}")
-    out["steps"] = steps
-    seeds = raw.get("seeds", 1)
-    if isinstance(seeds, int) and not isinstance(seeds, bool):
-        if not 1 <= seeds <= 10**6:
-            raise SweepFileError(f"{where}: seeds = {seeds}: give a count >= 1 (seeds 0..n-1) "
-                                 "or a list of distinct integers")
-        out["seeds"] = np.arange(seeds, dtype=np.int64)
-    elif isinstance(seeds, list) and seeds and all(
-            isinstance(s, int) and not isinstance(s, bool) for s in seeds):
-        if len(set(seeds)) != len(seeds):
-            raise SweepFileError(f"{where}: seeds must be distinct, got {seeds}")
-        out["seeds"] = np.array(seeds, dtype=np.int64)
-    else:
-        raise SweepFileError(f"{where}: seeds must be a count >= 1 or a non-empty list of "
-                             f"integers, got {seeds!r}")
-    out["checkpoints"] = _checkpoints(raw.get("checkpoints"), steps)
-    for key, default in (("grad_metrics", True), ("stream", False)):
-        v = raw.get(key, default)
-        if not isinstance(v, bool):
-            raise SweepFileError(f"{where}: {key} must be true or false, got {v!r}")
-        out[key] = v
+    out = parse_run(raw, extra)
+    out["grad_metrics"] = flag(where, "grad_metrics", raw.get("grad_metrics", True))
     regret = raw.get("regret", "auto")
     if regret not in ("auto", True, False):
         raise SweepFileError(f"{where}: regret must be true, false or \"auto\", got {regret!r}")
     out["regret"] = None if regret == "auto" else regret
-    for key, lo in (("chunk_size", 1), ("block", 1)):
-        if key in raw:
-            v = raw[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-                raise SweepFileError(f"{where}: {key} must be an integer >= {lo}, got {v!r}")
-            out[key] = v
+    if "block" in raw:
+        out["block"] = count(where, "block", raw["block"])
     return out
-
-
-def _checkpoints(raw, steps: int) -> np.ndarray:
-    from ..engine import default_checkpoints
-
-    if raw is None:
-        ck = default_checkpoints(steps)
-    elif isinstance(raw, int) and not isinstance(raw, bool):
-        if not 1 <= raw <= 10**4:
-            raise SweepFileError(f"[run]: checkpoints = {raw}: give a count in [1, 10^4] "
-                                 "(log-spaced) or a list of steps")
-        ck = default_checkpoints(steps, raw)
-    elif isinstance(raw, list) and raw and all(isinstance(c, int) and not isinstance(c, bool)
-                                               for c in raw):
-        bad = [c for c in raw if not 1 <= c <= steps]
-        if bad:
-            raise SweepFileError(f"[run]: checkpoint {bad[0]} is outside [1, steps = {steps}]")
-        ck = np.array(raw, dtype=np.int64)
-    else:
-        raise SweepFileError(f"[run]: checkpoints must be a count or a list of steps, got {raw!r}")
-    return np.union1d(ck, [steps]).astype(np.int64)
 
 
 def _resolve_axes(sweep: Sweep, opt: OptimizerDef, pnames) -> None:
@@ -356,7 +323,7 @@ def _resolve_axes(sweep: Sweep, opt: OptimizerDef, pnames) -> None:
     deps = {}
     for r in ROLES:
         if opt.form == "schedules":
-            used = set(opt._parsed[r].free_parameters)
+            used = opt.names_in(r)
             deps[r] = tuple(i for i, n in enumerate(names) if n in used)
         else:
             deps[r] = _probe(sweep, opt, r)
@@ -415,6 +382,6 @@ def _check_problems(sweep: Sweep, problem) -> None:
         raise SweepFileError(f"[optimizer] x0 has {len(x0)} values; the problem has dimension "
                              f"{', '.join(map(str, sorted(dims)))}")
     sweep.dim = max(dims)
-    sweep._dims_vary = len(dims) > 1
+    sweep.dims_vary = len(dims) > 1
     sweep.problem_metas = metas
 

@@ -126,13 +126,9 @@ def base_attrs(sweep, theory: dict | None = None) -> dict:
 
     out = {"title": sweep.title, "sweep_toml": sweep.text, "sweep_file": sweep.source,
            "fingerprint": sweep.fingerprint, "adamtheory_version": __version__,
-           **({"problem": sweep.problem_name, "optimizer": sweep.optimizer.describe()}
-              if hasattr(sweep, "optimizer") else {"simulator": sweep.simulator}),
+           **sweep.dataset_attrs(),
            "steps": sweep.steps, "n_configs": sweep.n_configs,
            "canonical": json.dumps(sweep.canonical(), sort_keys=True)}
-    if hasattr(sweep, "problem_metas"):
-        out["problems"] = json.dumps(sweep.problem_metas, sort_keys=True, allow_nan=False)
-        out["dim"] = int(sweep.dim)
     if theory is not None:
         out["theory"] = json.dumps(theory, sort_keys=True, allow_nan=False)
     return out

@@ -83,6 +83,11 @@ class OptimizerDef:
     switches: dict = field(default_factory=dict)
     free: list = field(default_factory=list)
     sweepable: tuple = ()
+    _parsed: dict = field(default_factory=dict, repr=False)
+
+    def names_in(self, role: str) -> set:
+        """The free names (grid axes) the schedule of ``role`` uses (schedule form)."""
+        return set(self._parsed[role].free_parameters)
 
     # ------------------------------------------------------------------ building
     def schedule(self, role: str, values: dict) -> Schedule:
@@ -187,17 +192,23 @@ def parse_optimizer(raw, grid_names) -> OptimizerDef:
             raise SweepFileError(
                 f"{where}: {n!r} in the schedules has no value; give it one here ({n} = 0.5) "
                 f"or make it a [grid] axis{closest(n, grid_names)}")
-    opt = OptimizerDef("schedules", texts=texts, fixed=fixed, switches=_switches(where, raw),
-                       free=free)
-    parsed = {}
+    opt = schedules_def(texts, fixed, free, _switches(where, raw))
+    _check_switches(opt)
+    return opt
+
+
+def schedules_def(texts: dict, fixed: dict, free, switches: dict | None = None,
+                  where: str = "[optimizer]") -> OptimizerDef:
+    """The :class:`OptimizerDef` of the schedule ``texts`` (role -> text) whose names take the
+    values ``fixed`` or are the grid axes ``free``; each role is parsed once here."""
+    opt = OptimizerDef("schedules", texts=dict(texts), fixed=dict(fixed),
+                       switches=dict(switches or {}), free=sorted(free))
     for r in ROLES:
         used = {n: fixed.get(n) for n in schedule_names(texts[r])}
         try:
-            parsed[r] = Schedule.parse(texts[r], **used)
+            opt._parsed[r] = Schedule.parse(texts[r], **used)
         except InputError as exc:
             raise SweepFileError(f"{where} {r}: {exc}") from None
-    opt._parsed = parsed
-    _check_switches(opt)
     return opt
 
 

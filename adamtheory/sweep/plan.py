@@ -100,10 +100,8 @@ class Plan:
         text = (f"{sweep.n_configs} configurations × {sweep.steps} steps in {self.n_chunks} "
                 f"chunks of ≤ {int(np.prod(self.chunk))}; memory ≈ {human(self.memory_needed)} "
                 f"(available {human(self.memory_available)})")
-        if hasattr(sweep, "simulator"):  # plug-in simulators have their own, unmeasured, costs
-            return text
-        secs = self.estimate_seconds(sweep.grad_metrics, sweep.dim, cores)
-        return text + f"; time ≈ {duration(secs)} on {cores} core{'s' if cores != 1 else ''} (rough)"
+        time = sweep.estimate(self, cores)  # "" for simulators with unmeasured costs
+        return f"{text}; {time}" if time else text
 
 
 def result_bytes_per_config(sweep) -> int:

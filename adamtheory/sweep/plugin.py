@@ -1,23 +1,5 @@
-"""Sweeps of other simulators: a sweep file with ``simulator = "NAME"`` and a ``[settings]`` table.
-
-The Generic Adam sweep (``[problem]``, ``[optimizer]``) is the default. Other simulators (the
-parameter-server simulator, the federated simulator) plug into the same runner, store and dataset
-through a module with this protocol:
-
-``NAME``
-    the value of ``simulator`` in the sweep file;
-``PARAMS``
-    ``{name: (kind, default, help)}`` with kind ``"int"``, ``"float"``, ``"bool"`` or a tuple of
-    choices (strings). Each may be fixed in ``[settings]`` or be a ``[grid]`` axis; a float
-    default of ``None`` reaches ``compute`` as NaN ("the simulator's own default");
-``METRICS``, ``FINALS``
-    ``{name: description}`` of the float64 outputs per checkpoint and per configuration;
-``validate(settings)``
-    raises ``ValueError`` (one line) for a bad configuration (``{param: value}``);
-``compute(settings, seeds, steps, checkpoints)``
-    ``settings`` maps every parameter to an array over the configurations; returns the METRICS
-    as ``(n, n_checkpoints)`` and the FINALS as ``(n,)`` float64 arrays. Results must not
-    depend on how configurations are grouped (the runner chunks the grid freely).
+"""The ``"settings"`` sweep layout: a simulator's parameters fixed in ``[settings]`` or swept in
+``[grid]`` (every simulator but the engine; see :mod:`adamtheory.simulators`).
 
 A sweep file for a simulator::
 
@@ -31,6 +13,22 @@ A sweep file for a simulator::
     [run]
     steps = 2000                     # also seeds, checkpoints, chunk_size, stream
 
+A simulator with schedules (:attr:`~adamtheory.simulators.Simulator.schedules`) also takes an
+``[optimizer]`` table like the engine's: ``alpha``, ``beta``, ``theta`` texts (each defaults to
+the simulator's) and values of names they use that are not parameters::
+
+    [optimizer]
+    alpha = "a * t**(-s)"            # s: a [grid] axis or [settings] value; a: fixed here
+    a = 0.3
+
+Every name of a schedule is then a grid axis, a parameter (its ``[settings]`` value or default)
+or fixed in ``[optimizer]``. The schedules are evaluated once per distinct value of the axes they
+depend on, checked on t = 1..T (α_t > 0, β_t and θ_t in [0, 1)), handed to ``compute`` as
+:class:`~adamtheory.simulators.ScheduleTables` (``settings["schedules"]``), and each cell's spec
+(:meth:`~adamtheory.simulators.Simulator.optimizer_spec`) is judged by the checker when the
+sweep runs. Without an ``[optimizer]`` table the simulator computes its default schedules
+itself (same expressions; the cells' specs are those of the default texts).
+
 The dataset has dims ``(*grid axes, seed)`` (+ ``step`` for the metrics); the axes of choices
 and booleans have string and boolean coordinates.
 """
@@ -38,38 +36,22 @@ and booleans have string and boolean coordinates.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import itertools
-import json
 import math
-import time
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
-from .. import __version__
-from .axes import Axis, Grid, parse_axis
+from .. import __version__, simulators
+from .axes import Axis, parse_axis
 from .errors import SweepFileError, closest, unknown_key
+from .frame import Frame, SweepBase, parse_run
+from .optimizer import ROLES, OptimizerDef, schedule_names, schedules_def
 
-#: simulator name -> module implementing the protocol above
-SIMULATORS: dict[str, str] = {
-    "distributed": "adamtheory.distributed.sweep_plugin",
-    "federated": "adamtheory.federated.sweep_plugin",
-}
-TOP_KEYS = ("simulator", "settings", "grid", "run", "title", "description")
-RUN_KEYS = ("steps", "seeds", "checkpoints", "chunk_size", "stream")
+#: Kept for callers that register a test simulator: the same table as
+#: :data:`adamtheory.simulators.BUILTIN`.
+SIMULATORS = simulators.BUILTIN
 MAX_VALIDATE = 4096
-
-
-def simulator(name: str):
-    """The plug-in module of simulator ``name`` (SweepFileError if unknown)."""
-    if not isinstance(name, str) or name not in SIMULATORS:
-        known = sorted(SIMULATORS)
-        raise SweepFileError(f"simulator = {name!r} is unknown{closest(name, known)}; known: "
-                             f"{', '.join(known) or 'none'} (leave it out for a Generic Adam "
-                             "sweep with [problem] and [optimizer])")
-    return importlib.import_module(SIMULATORS[name])
 
 
 def _kind_text(kind) -> str:
@@ -116,14 +98,17 @@ def _axis(name: str, kind, raw) -> Axis:
     return Axis(name, a.values, "setting", a.spec)
 
 
+def _enc(v):
+    return float(v).hex() if isinstance(v, float) else v
+
+
 @dataclass(eq=False)
-class PluginSweep(Grid):
-    """A validated sweep of a plug-in simulator (same interface as :class:`.config.Sweep`)."""
+class SettingsSweep(SweepBase):
+    """A validated sweep of a simulator with the ``"settings"`` layout (see the module)."""
 
     text: str
     source: str
-    simulator: str
-    module_name: str
+    simulator: object
     fixed: dict
     axes: list
     seeds: np.ndarray
@@ -132,137 +117,205 @@ class PluginSweep(Grid):
     chunk_size: int | None = None
     stream: bool = False
     title: str = ""
-    dim: int = 1
-    grad_metrics: bool = False
+    optimizer: OptimizerDef | None = None
     depends: dict = field(default_factory=dict)
-
-    @property
-    def module(self):
-        return importlib.import_module(self.module_name)
-
-    def n_rows(self, key: str) -> int:  # no schedule tables
-        return 0
+    dim: int = 1
 
     def variables(self) -> dict:
         """The dataset's variables: ``{name: Var}`` (see :mod:`.dataset`)."""
         from .dataset import Var
 
-        m = self.module
+        sim = self.simulator
         n_ck = int(self.checkpoints.size)
-        return {**{k: Var(d, ("step",), (n_ck,)) for k, d in m.METRICS.items()},
-                **{k: Var(d) for k, d in m.FINALS.items()}}
+        return {**{k: Var(d, ("step",), (n_ck,)) for k, d in sim.metrics.items()},
+                **{k: Var(d) for k, d in sim.finals.items()}}
 
-    def settings(self, idx) -> dict:
-        """Per-configuration arrays of every parameter for the grid indices ``idx``."""
+    def settings(self, idx, plan=None) -> dict:
+        """Per-configuration arrays of every parameter for the grid indices ``idx`` (and the
+        ``schedules`` of an ``[optimizer]`` table; ``plan`` chooses whole or per-chunk tables)."""
         out = {}
-        for name, (kind, _, _) in self.module.PARAMS.items():
+        for name, par in self.simulator.params.items():
             pos = next((p for p, a in enumerate(self.axes) if a.name == name), None)
             if pos is not None:
                 out[name] = self.axes[pos].values[idx[pos]]
-            else:
-                v = self.fixed[name]
-                if v is None and kind != "float":
-                    raise SweepFileError(f"[settings] {name}: no default; give a value")
-                dt = (f"<U{max(1, len(v))}" if isinstance(kind, tuple)
-                      else {"bool": bool, "int": np.int64}.get(kind, np.float64))
-                out[name] = np.full(idx[-1].size, np.nan if v is None else v, dtype=dt)
+                continue
+            v = self.fixed[name]
+            if v is None and par.kind != "float":
+                raise SweepFileError(f"[settings] {name}: no default; give a value")
+            dt = (f"<U{max(1, len(v))}" if isinstance(par.kind, tuple)
+                  else {"bool": bool, "int": np.int64}.get(par.kind, np.float64))
+            out[name] = np.full(idx[-1].size, np.nan if v is None else v, dtype=dt)
+        if self.optimizer is not None:
+            from .compute import schedule_tables
+
+            out["schedules"] = schedule_tables(self, plan, idx)
         return out
 
     def compute_chunk(self, plan, cid: int) -> tuple[dict, dict]:
-        t0 = time.perf_counter()
-        idx = plan.indices(cid)
-        n = idx[0].size
-        res = self.module.compute(self.settings(idx), self.seeds[idx[-1]], self.steps,
-                                  self.checkpoints)
-        arrays = {}
-        for name, var in self.variables().items():
-            want = (n, *var.sizes)
-            a = np.asarray(res.get(name), dtype=np.float64)
-            if a.shape != want:
-                raise RuntimeError(f"simulator {self.simulator}: {name} has shape {a.shape}, "
-                                   f"expected {want}")
-            arrays[name] = a
-        secs = time.perf_counter() - t0
-        return arrays, {"chunk": int(cid), "configs": int(n), "config_steps": n * self.steps,
-                        "seconds": secs, "engine_seconds": secs}
+        """Run chunk ``cid`` with the simulator (see :mod:`.compute`)."""
+        from .compute import compute_chunk
+
+        return compute_chunk(self, plan, cid)
 
     def canonical(self) -> dict:
-        def enc(v):
-            return float(v).hex() if isinstance(v, float) else v
-
-        return {"version": __version__, "simulator": self.simulator,
-                "sweep_sha256": hashlib.sha256(self.text.encode()).hexdigest(),
-                "fixed": {k: enc(v) for k, v in sorted(self.fixed.items())},
-                "axes": [[a.name, [enc(v.item()) for v in a.values]] for a in self.axes],
-                "seeds": [int(s) for s in self.seeds], "steps": self.steps,
-                "checkpoints": [int(c) for c in self.checkpoints]}
-
-    @cached_property
-    def fingerprint(self) -> str:
-        blob = json.dumps(self.canonical(), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()
+        out = {"version": __version__, "simulator": self.simulator.name,
+               "sweep_sha256": hashlib.sha256(self.text.encode()).hexdigest(),
+               "fixed": {k: _enc(v) for k, v in sorted(self.fixed.items())},
+               "axes": [[a.name, [_enc(v.item()) for v in a.values]] for a in self.axes],
+               "seeds": [int(s) for s in self.seeds], "steps": self.steps,
+               "checkpoints": [int(c) for c in self.checkpoints]}
+        if self.optimizer is not None:  # absent: the simulator's own schedules (older files)
+            o = self.optimizer
+            out["optimizer"] = {"texts": o.texts,
+                                "fixed": {k: repr(v) for k, v in sorted(o.fixed.items())}}
+        return out
 
     def describe(self) -> str:
-        return f"{self.simulator} simulator"
+        return f"{self.simulator.name} simulator"
+
+    # ------------------------------------------------------------------ hooks
+    def spec_values(self, values: dict) -> dict:
+        """``{param: value}`` of a cell: the fixed settings and defaults, then ``values``."""
+        out = {k: (p.default if self.fixed.get(k) is None else self.fixed[k])
+               for k, p in self.simulator.params.items()}
+        out.update(values)
+        return out
+
+    def spec_axes(self) -> list:
+        """Every numeric axis: the schedules' names and the parameters the spec may read."""
+        if self.simulator.schedules is None:
+            return []
+        return [i for i, a in enumerate(self.axes) if a.values.dtype.kind in "fi"]
+
+    def cell_spec(self, values: dict):
+        sim = self.simulator
+        if sim.schedules is None:
+            return None
+        opt = self.optimizer or self.default_optimizer()
+        names = set(opt.free)
+        spec = opt.spec({k: float(v) for k, v in values.items() if k in names})
+        return sim.optimizer_spec(self.spec_values(values), spec)
+
+    def has_theory(self) -> bool:
+        return self.simulator.schedules is not None
+
+    def default_optimizer(self) -> OptimizerDef:
+        """The simulator's default schedules bound to this sweep's settings (no [optimizer])."""
+        return _optimizer(self.simulator, {}, self.fixed, [a.name for a in self.axes])
+
+    def dataset_attrs(self) -> dict:
+        out = {"simulator": self.simulator.name}
+        if self.optimizer is not None:
+            out["optimizer"] = self.optimizer.describe()
+        return out
 
 
-def loads_plugin(raw: dict, text: str, source: str) -> PluginSweep:
-    """Validate the parsed TOML ``raw`` of a simulator sweep."""
-    from .config import _run
+def _optimizer(sim, raw: dict, fixed: dict, grid_names) -> OptimizerDef:
+    """The ``[optimizer]`` of a simulator with schedules: texts default to the simulator's; each
+    name is a grid axis, a parameter (``fixed``: its setting or default) or fixed in ``raw``."""
+    where = "[optimizer]"
+    texts = dict(sim.schedules)
+    for r in ROLES:
+        if r in raw:
+            v = raw[r]
+            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                raise SweepFileError(f"{where}: {r} must be a schedule text or a number, "
+                                     f"got {v!r}")
+            texts[r] = v if isinstance(v, str) else repr(v)
+    names = set().union(*(schedule_names(texts[r]) for r in ROLES))
+    values = {}
+    for key, v in raw.items():
+        if key in ROLES:
+            continue
+        if key in sim.params:
+            raise SweepFileError(f"{where}: {key} is a parameter of the {sim.name} simulator; "
+                                 "give its value in [settings] (or make it a [grid] axis)")
+        if key not in names:
+            raise unknown_key(where, key, set(ROLES) | names)
+        if key in grid_names:
+            raise SweepFileError(f"{where}: {key} has a fixed value here and is also a [grid] "
+                                 "axis; remove one of them")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise SweepFileError(f"{where}: {key} must be a finite number, got {v!r}")
+        values[key] = v
+    free = sorted(n for n in names if n in grid_names)
+    for n in sorted(names - set(values) - set(free)):
+        if n in sim.params:
+            par = sim.params[n]
+            if par.kind not in ("float", "int") or fixed.get(n) is None:
+                raise SweepFileError(f"{where}: the schedules use {n!r}, which has no numeric "
+                                     "value; give it one in [settings] or make it a [grid] axis")
+            values[n] = fixed[n]
+        else:
+            raise SweepFileError(
+                f"{where}: {n!r} in the schedules has no value; give it one here ({n} = 0.5) "
+                f"or make it a [grid] axis{closest(n, grid_names)}")
+    return schedules_def(texts, values, free)
 
-    for key in raw:
-        if key not in TOP_KEYS:
-            raise unknown_key(source, key, TOP_KEYS)
-    mod = simulator(raw["simulator"])
-    params = mod.PARAMS
-    for key in ("settings", "grid", "run"):
-        if key in raw and not isinstance(raw[key], dict):
-            raise SweepFileError(f"{source}: {key} must be a table, written [{key}]")
-    settings, grid = raw.get("settings", {}), raw.get("grid", {})
+
+def loads_settings(frame: Frame, sim, problem_info: dict | None = None) -> SettingsSweep:
+    """Validate the tables of a ``"settings"`` sweep (``problem_info`` is not used)."""
+    names = tuple(sim.sections) + (("optimizer",) if sim.schedules is not None else ())
+    tables = frame.tables(dict.fromkeys(names))
+    params = sim.params
+    settings, grid = tables.get("settings") or {}, frame.grid
     if not grid:
         raise SweepFileError(f"[grid]: no axes; add at least one of {', '.join(params)}")
-    for where, table in (("[settings]", settings), ("[grid]", grid)):
-        for k in table:
-            if k not in params:
-                raise unknown_key(where, k, params)
+    opt_raw = tables.get("optimizer")
+    opt_names = set()
+    if opt_raw is not None:
+        texts = {**sim.schedules, **{r: opt_raw[r] for r in ROLES if isinstance(opt_raw.get(r),
+                                                                                 str)}}
+        opt_names = set().union(*(schedule_names(t) for t in texts.values())) - set(params)
+    for k in settings:
+        if k not in params:
+            raise unknown_key("[settings]", k, params)
+    for k in grid:
+        if k not in params and k not in opt_names:
+            raise unknown_key("[grid]", k, set(params) | opt_names)
     both = set(settings) & set(grid)
     if both:
         k = sorted(both)[0]
         raise SweepFileError(f"[settings] {k} has a fixed value and is also a [grid] axis; "
                              "remove one of them")
     fixed = {}
-    for k, (kind, default, _) in params.items():
+    for k, par in params.items():
         if k in grid:
             continue
-        v = settings.get(k, default)
-        fixed[k] = v if (v is None and k not in settings) else _convert(f"[settings] {k}", kind, v)
-    axes = [_axis(k, params[k][0], v) for k, v in grid.items()]
-    run_raw = dict(raw.get("run", {}))
-    for k in run_raw:
-        if k not in RUN_KEYS:
-            raise unknown_key("[run]", k, RUN_KEYS)
-    run = _run(run_raw)
-    run.pop("grad_metrics", None)
-    run.pop("regret", None)
-    sweep = PluginSweep(text=text, source=source, simulator=raw["simulator"],
-                        module_name=mod.__name__, fixed=fixed,
-                        axes=axes, title=str(raw.get("title", "")), **run)
-    _validate_all(sweep, mod)
+        v = settings.get(k, par.default)
+        fixed[k] = v if (v is None and k not in settings) else _convert(f"[settings] {k}",
+                                                                          par.kind, v)
+    axes = [_axis(k, params[k].kind, v) if k in params else parse_axis(k, v)
+            for k, v in grid.items()]
+    if opt_raw is not None:
+        axes = [a if a.kind else Axis(a.name, a.values, "schedule", a.spec) for a in axes]
+    run = parse_run(frame.run, sim.run_keys)
+    sweep = SettingsSweep(text=frame.text, source=frame.source, simulator=sim, fixed=fixed,
+                          axes=axes, title=frame.title, **run)
+    if opt_raw is not None:
+        names_ = [a.name for a in axes]
+        opt = _optimizer(sim, opt_raw, fixed, names_)
+        sweep.optimizer = opt
+        sweep.depends = {r: tuple(i for i, n in enumerate(names_) if n in opt.names_in(r))
+                         for r in ROLES}
+    _validate_all(sweep)
     return sweep
 
 
-def _validate_all(sweep: PluginSweep, mod) -> None:
+def _validate_all(sweep: SettingsSweep) -> None:
     sizes = [a.size for a in sweep.axes]
     n = int(np.prod(sizes, dtype=np.int64))
     if n > MAX_VALIDATE:  # validate the corners of the grid
         combos = itertools.product(*[sorted({0, s - 1}) for s in sizes])
     else:
         combos = itertools.product(*[range(s) for s in sizes])
+    params = sweep.simulator.params
     for combo in combos:
         cfg = dict(sweep.fixed)
-        cfg.update({a.name: a.values[i].item() for a, i in zip(sweep.axes, combo)})
+        cfg.update({a.name: a.values[i].item() for a, i in zip(sweep.axes, combo)
+                    if a.name in params})
         try:
-            mod.validate(cfg)
+            sweep.simulator.validate(cfg)
         except ValueError as exc:
             at = ", ".join(f"{a.name} = {a.values[i].item()!r}" for a, i in zip(sweep.axes, combo))
             raise SweepFileError(f"[grid] at {at}: {exc}") from None

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import backends, config, tables, theory
+from .frame import SweepBase
 from .dataset import assemble
 from .errors import StoreError
 from .plan import cpu_count, human, make_plan
@@ -100,11 +101,11 @@ def _check_disk(out: Path, plan) -> None:
 def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: str | None = None,
               dask_local: int | None = None, chunk_size: int | None = None, stream=None,
               memory_limit: int | None = None, quiet: bool = False) -> Path:
-    """Run ``sweep`` (a :class:`.config.Sweep` or a path) into the store ``out``.
+    """Run ``sweep`` (any sweep :func:`.config.load` returns, or a path) into the store ``out``.
 
     Parameters
     ----------
-    sweep : Sweep or path
+    sweep : Sweep, SettingsSweep or path
     out : path
         Output directory (created); ``out/results.zarr`` is the dataset.
     resume : bool
@@ -132,7 +133,7 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
     say = (lambda *a: None) if quiet else (lambda msg: print(f"adamtheory sweep: {msg}",
                                                              file=sys.stderr))
     _check_options(workers, scheduler, dask_local, chunk_size)
-    if not isinstance(sweep, config.Sweep):
+    if not isinstance(sweep, SweepBase):  # a path
         sweep = config.load(sweep)
     out = Path(out).expanduser().absolute()
     lock = conn = None
@@ -158,7 +159,7 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
         if dask:
             conn = backends.connect_dask(scheduler, dask_local)
         theory_data = None
-        if hasattr(sweep, "optimizer"):
+        if sweep.has_theory():
             theory_data = theory.compute(sweep, workers=max(workers, dask_local or 1))
         if lock is None:
             created = _create(out)

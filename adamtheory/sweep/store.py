@@ -224,10 +224,9 @@ def init_store(out, sweep, plan) -> None:
                 "chunk": list(plan.chunk), "n_chunks": plan.n_chunks,
                 "version": sweep.canonical()["version"], "created": time.time(),
                 "canonical": sweep.canonical()}
-        if hasattr(sweep, "problem_identity"):
-            from .config import stored_problem_info
-
-            meta["problem_info"] = stored_problem_info(sweep)
+        info = sweep.store_info()
+        if info is not None:
+            meta["problem_info"] = info
         atomic_write(out / "store.json", json.dumps(meta, indent=1).encode())
     except OSError as exc:
         raise _oserror(exc, f"the result store {str(out)!r}") from None

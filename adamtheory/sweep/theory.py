@@ -30,14 +30,6 @@ MAX_CELLS = 4096
 NUMERIC_RANGE = 10**5
 
 
-def spec_axes(sweep) -> list:
-    """Positions of the grid axes that enter the optimizer spec."""
-    opt = sweep.optimizer
-    names = (set(opt.free) if opt.form == "schedules" else set(opt.sweepable)) | {"eps",
-                                                                                   "eps_root"}
-    return [i for i, a in enumerate(sweep.axes) if a.name in names]
-
-
 def key_of(values) -> str:
     """The lookup key of a cell: its spec-axis values as float hex, in axis order."""
     return ",".join(float(v).hex() for v in values)
@@ -48,6 +40,10 @@ def _spec_text(spec) -> dict:
             "theta": spec.theta.describe(), "eps": float(spec.eps), "eps_mode": spec.eps_mode,
             "bias_correction": bool(spec.bias_correction), "amsgrad": spec.amsgrad,
             "eps_root": float(spec.eps_root), "in_family": bool(spec.in_family)}
+
+
+def _spec_key(spec) -> str:
+    return json.dumps(_spec_text(spec), sort_keys=True)
 
 
 def _jsonable(obj):
@@ -77,9 +73,11 @@ def _check_one(spec) -> dict:
 
 
 def compute(sweep, workers: int = 1) -> dict:
-    """The stored ``theory`` of an engine sweep (see the module docstring)."""
-    opt = sweep.optimizer
-    pos = spec_axes(sweep)
+    """The stored ``theory`` of a sweep (see the module docstring): the cells are the values of
+    ``sweep.spec_axes()``, their specs ``sweep.cell_spec(values)`` (the simulator's
+    :meth:`~adamtheory.simulators.Simulator.optimizer_spec`); each distinct spec is checked
+    once."""
+    pos = sweep.spec_axes()
     names = [sweep.axes[p].name for p in pos]
     out = {"names": names, "numeric_range": NUMERIC_RANGE, "cells": {}, "skipped": None}
     n = int(np.prod([sweep.axes[p].size for p in pos], dtype=np.int64))
@@ -90,17 +88,19 @@ def compute(sweep, workers: int = 1) -> dict:
     cells = []
     for idx in np.ndindex(*[sweep.axes[p].size for p in pos]):
         vals = [float(sweep.axes[p].values[i]) for p, i in zip(pos, idx)]
-        cells.append((vals, opt.spec(dict(zip(names, vals)))))
-    specs = [s for _, s in cells]
-    if specs and not specs[0].in_family:
-        verdicts = [None] * len(specs)
-    elif workers > 1 and len(specs) >= 64:
+        cells.append((vals, sweep.cell_spec(dict(zip(names, vals)))))
+    unique = list({_spec_key(s): s for _, s in cells}.values())
+    if unique and not unique[0].in_family:
+        found = [None] * len(unique)
+    elif workers > 1 and len(unique) >= 64:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(workers) as pool:
-            verdicts = list(pool.map(_check_one, specs, chunksize=8))
+            found = list(pool.map(_check_one, unique, chunksize=8))
     else:
-        verdicts = [_check_one(s) for s in specs]
+        found = [_check_one(s) for s in unique]
+    by_key = {_spec_key(s): v for s, v in zip(unique, found)}
+    verdicts = [by_key[_spec_key(s)] for _, s in cells]
     for (vals, spec), v in zip(cells, verdicts):
         out["cells"][key_of(vals)] = {"values": dict(zip(names, vals)), "spec": _spec_text(spec),
                                       "verdict": v}
