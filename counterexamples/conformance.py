@@ -42,6 +42,10 @@ The checks, and the tolerance each uses (chosen by the kind of claim, as in PEPi
                         online: the period mean of ||g_t||² <= G² at each point; deterministic:
                         ||g||² <= G² at each point. The row shows the pooled mean.
 ``sup_bound_G_inf``     if ``G_inf`` is declared: every sampled |g_i| <= G_inf.
+``second_moment_G_coord`` if ``G_coord`` is declared (E_ξ g_k(x, ξ)² <= G_coord² for every x
+                        and coordinate k): at each point the lower confidence bound of the
+                        largest per-coordinate mean g_k² (z as for G, Bonferroni over the
+                        d·points tests) must be <= G_coord².
 ``f_star_lower_bound``  no sampled point of the domain (uniform points, x0, corners, points near
                         x_star, and a 201-point grid for 1-d boxes) has objective < f_star.
 ``optimum_value``       objective(x_star) == f_star (relative 1e-9) and x_star in the domain.
@@ -266,7 +270,7 @@ def _check_metadata(ctx):
     for k, v in p.constants.items():
         if not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v):
             problems.append(f"constant {k}={v!r} is not a finite number")
-        elif k in ("L", "G", "G_inf") and v < 0:
+        elif k in ("L", "G", "G_inf", "G_coord") and v < 0:
             problems.append(f"constant {k}={v} is negative")
     if "f_star" in p.constants and p.f_star is not None and p.constants["f_star"] != p.f_star:
         problems.append("constants['f_star'] differs from f_star")
@@ -489,6 +493,32 @@ def _check_second_moment(ctx, z_family):
     return rows
 
 
+def _check_coord_moment(ctx, z_family):
+    p = ctx.p
+    if "G_coord" not in p.constants:
+        return Check("second_moment_G_coord", None, None, None, "no G_coord declared")
+    Gc2 = float(p.constants["G_coord"]) ** 2
+    k = max(2, ctx.n_samples // 4) if p.stochastic else 1
+    zcrit = float(norm.isf(z_family / (p.dim * len(ctx.points) + 1)))
+    worst_mean, worst_lcb = 0.0, -np.inf
+    for x, (t0, s0) in zip(ctx.points, ctx.steps):
+        if p.online:
+            sq = np.array([_call_grad(p, x, t, s0)[1] ** 2 for t in range(1, int(p.meta["period"]) + 1)])
+            lcb = sq.mean(axis=0)
+        elif p.stochastic:
+            ts, ss = ctx.draws(k)
+            sq = np.array([_call_grad(p, x, ts[i], ss[i])[1] ** 2 for i in range(k)])
+            lcb = sq.mean(axis=0) - zcrit * sq.std(axis=0, ddof=1) / math.sqrt(k)
+        else:
+            sq = _call_grad(p, x, t0, s0)[1][None, :] ** 2
+            lcb = sq[0]
+        worst_mean = max(worst_mean, float(sq.mean(axis=0).max()))
+        worst_lcb = max(worst_lcb, float(np.max(lcb)))
+    return Check("second_moment_G_coord", worst_mean, Gc2, worst_lcb <= Gc2 * (1 + 1e-9) + 1e-12,
+                 "largest per-coordinate mean g_k² over the points (claimed: G_coord²); its lower "
+                 "confidence bound must be <= G_coord²")
+
+
 def _optimum_points(ctx):
     p = ctx.p
     pts = list(ctx.points)
@@ -595,6 +625,7 @@ def check_problem(problem, n_points: int = 16, n_samples: int = 2000, seed: int 
     report.rows.append(_guard(mean_check, lambda c: _check_unbiased(c, z_family), ctx))
     report.rows.append(_guard("lipschitz_L", _check_lipschitz, ctx))
     for name, fn in (("second_moment_G", lambda c: _check_second_moment(c, z_family)),
+                     ("second_moment_G_coord", lambda c: _check_coord_moment(c, z_family)),
                      ("optimum_value", _check_optimum)):
         out = _guard(name, fn, ctx)
         report.rows.extend(out if isinstance(out, list) else [out])

@@ -136,7 +136,12 @@ def make(lam: float = 0.1, batch: int = 1):
         dim=d, grad=grad, objective=objective,
         params=np.array([lam, float(batch)]), param_names=("lam", "batch"), data=data,
         x_star=None, f_star=0.0, x0=0.0,
-        constants={"L": L, "G": G, "f_star": 0.0},
+        constants={"L": L, "G": G, "f_star": 0.0,
+                   # per coordinate: |g_k| <= max_i |a_ik| + lam r'_max surely (|σ - y| < 1), and
+                   # E g_k² <= (sqrt(mean_i a_ik²) + lam r'_max)² (Minkowski; a batch mean only lowers it)
+                   "G_inf": float(np.max(np.abs(a))) + lam * 3.0 * math.sqrt(3.0) / 8.0,
+                   "G_coord": float(np.sqrt(np.max(np.mean(a * a, axis=0))))
+                   + lam * 3.0 * math.sqrt(3.0) / 8.0},
         assumptions={"A1": True, "A2": True, "A3": True, "A4": True},
         stochastic=True, online=False, convex=lam == 0.0,
         source="model of Chen, Shen, Zou, Liu, Towards Practical Adam, JMLR 2022 (experiments); "

@@ -103,7 +103,8 @@ def make(d: int = 10, sigma: float = 0.1):
         dim=d, grad=grad, objective=objective,
         params=np.array([float(d), sigma]), param_names=("d", "sigma"),
         x_star=0.0, f_star=0.0, x0=2.0,
-        constants={"L": 2.0, "G": G, "f_star": 0.0},
+        constants={"L": 2.0, "G": G, "G_coord": math.sqrt(27.0 / 64.0 + sigma * sigma),
+                   **({"G_inf": 3.0 * math.sqrt(3.0) / 8.0} if sigma == 0 else {}), "f_star": 0.0},
         assumptions={"A1": True, "A2": True, "A3": True, "A4": True},
         stochastic=sigma > 0, online=False, convex=False,
         source="constructed for adamtheory; regulariser u^2/(1+u^2) as in non-convex logistic "

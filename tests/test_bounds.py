@@ -298,3 +298,88 @@ def test_docstring_examples():
     for mod in (B, prove_cli, run, assembly, lemma7_holder):
         res = doctest.testmod(mod)
         assert res.failed == 0, mod.__name__
+
+
+# ------------------------------------------------------------------ Theorem 2 (docs/derivations.md §4b)
+from adamtheory import theorem as TH  # noqa: E402
+
+
+def _tables(a, b, th, n):
+    s = spec(a, b, th)
+    return s.alpha.values(n), s.beta.values(n), s.theta.values(n)
+
+
+@pytest.mark.parametrize("sched", [("0.05/sqrt(t)", "0", "1 - 0.5/t"),
+                                   ("0.05/sqrt(t)", "0.9", "1 - 0.5/t"),
+                                   ("0.02/sqrt(t)", "0.9", "0.999"),
+                                   ("0.05/sqrt(t)", "0.9*0.99**(t-1)", "1 - 0.5/t")])
+def test_theorem2_explicit_constants_dominate_the_computed_bound(sched):
+    n = 2000
+    a, b, th = _tables(*sched, n)
+    kw = dict(L=2.0, G=NCS.constants["G"], Delta_f=B.initial_gap(NCS), d=int(NCS.dim), eps=1e-8,
+              G_coord=NCS.constants["G_coord"])
+    ck = np.array([1, 10, 100, 1000, 2000])
+    tb = TH.tight_bound(a, b, th, ck, **kw)
+    tc = TH.tight_constants(a, b, th, **kw)
+    seq = TH.schedule_sequences(a, b, th)
+    i = ck - 1
+    for key, den in ((TH.WEIGHTED, seq["sum_alpha"][i]), (TH.UNIFORM, ck * a[i])):
+        c = tc[key]
+        explicit = (c["C"] + c["C'"] * seq["S"][i] + c["C''"] * seq["D"][i]
+                    + c["C'''"] * seq["V"][i]) / den
+        assert np.all(explicit >= tb[key] * (1 - 1e-12)), key
+    # the α-weighted denominator Σ α_t ≥ T min α_t: never looser than the uniform one here
+    assert np.all(tb[TH.WEIGHTED] <= tb[TH.UNIFORM] * (1 + 1e-12))
+
+
+def test_theorem2_gains_over_theorem1():
+    ck = [10, 100, 1000]
+    mom = B.generic_bound(spec("0.05/sqrt(t)", "0.9", "1 - 0.5/t"), NCS, ck)
+    assert np.all(mom.statements["theorem-2-uniform"] * 1000 < mom.statements["theorem-1"])
+    plain = B.generic_bound(spec("0.05/sqrt(t)", "0", "1 - 0.5/t"), NCS, ck)
+    assert np.all(plain.statements["theorem-2-uniform"] < plain.statements["theorem-1"])
+    name, vals = mom.tightest("uniform")
+    assert name == "theorem-2-uniform" and np.allclose(vals, mom.statements[name])
+    d = mom.to_dict()["statements"]
+    assert set(d) == {"theorem-1", "theorem-2-uniform", "theorem-2-weighted"}
+    assert d["theorem-2-weighted"]["constants"]["G_c"] == NCS.constants["G_coord"]
+
+
+def test_log_sum_bound_against_a_loop():
+    rng = np.random.default_rng(0)
+    n, d = 40, 3
+    u = rng.uniform(0, 2, n)
+    th = np.sort(rng.uniform(0.3, 0.99, n))
+    Lc = -np.cumsum(np.log(th))
+    Lam = rng.uniform(1, 5, n)
+    F = TH.log_sum_bound(u, Lam, Lc, -np.log(th), d)
+    for T in (1, 7, n):
+        uu = np.r_[u[:T], 0.0]
+        want = sum(max(uu[t] - uu[t + 1], 0) * Lam[t] + d * max(uu[t + 1] - uu[t], 0) * Lc[t]
+                   * (t < T - 1) for t in range(T)) + d * np.sum(u[:T] * -np.log(th[:T]))
+        assert math.isclose(F[T - 1], want, rel_tol=1e-12)
+
+
+def test_geometric_tail_and_recursion_against_sums():
+    rng = np.random.default_rng(1)
+    c = rng.uniform(0, 1, 30)
+    R = TH.geometric_tail(c, 0.7)
+    for i in (0, 5, 29):
+        assert math.isclose(R[i], sum(c[s] * 0.7 ** (s - i) for s in range(i, 30)), rel_tol=1e-12)
+    beta, th = rng.uniform(0, 0.9, 12), np.sort(rng.uniform(0.5, 0.99, 12))
+    S = TH.momentum_recursion(beta, th, 0.8)
+    t = 11
+    want = sum((1 - beta[i]) ** 2 * np.prod(beta[i + 1:t + 1] ** 2 / (0.8 * th[i + 1:t + 1]))
+               for i in range(t + 1))
+    assert math.isclose(S[t], want, rel_tol=1e-12)
+
+
+def test_coordinate_bound_and_tight_bound_input():
+    assert B.coordinate_bound(NCS) == NCS.constants["G_coord"]
+    assert B.coordinate_bound(cx.get("nonconvex-separable", d=2, sigma=0.0)) == \
+        pytest.approx(3 * math.sqrt(3) / 8)
+    with pytest.raises(ValueError, match="checkpoints"):
+        TH.tight_bound(np.ones(5), np.zeros(5), np.full(5, 0.5), [6], L=1, G=1, Delta_f=1, d=1,
+                       eps=1e-8)
+    with pytest.raises(ValueError, match="H0"):
+        TH.schedule_sequences(np.ones(3), np.zeros(3), np.zeros(3))
