@@ -64,6 +64,11 @@ THEOREM_1 = "Theorem 1 (docs/derivations.md §4)"
 COROLLARY_1 = "Corollary 1 of Theorem 1 (docs/derivations.md §4): S_T, D_T, V_T = o(T α_T)"
 COROLLARY_2 = "Corollary 2 of Theorem 1 (docs/derivations.md §4): the floor ℓ·C'"
 
+THEOREM_2 = "Theorem 2 (docs/derivations.md §4b)"
+#: The statements :func:`statement` chooses from, tightest first (same hypotheses; Theorem 2's
+#: constants are never larger, its α-weighted form has denominator Σ α_t ≥ T α_T / C_0).
+STATEMENTS = ("theorem-2-weighted", "theorem-2-uniform", "theorem-1")
+
 #: Steps t = 1..NUMERIC_RANGE are evaluated for numeric certificates and range checks.
 NUMERIC_RANGE = 10**6
 #: Seconds allowed to each symbolic step before falling back to numbers.
@@ -166,6 +171,35 @@ def headline(verdict: Verdict) -> str:
         return f"no guarantee: {', '.join(failed)} fail{'s' if len(failed) == 1 else ''}"
     undecided = [k for k, c in verdict.conditions.items() if c.status == UNDECIDED]
     return f"undecided: {', '.join(undecided) or 'an item'} could not be decided"
+
+
+def statement(verdict: Verdict, lhs: str | None = None) -> dict | None:
+    """The tightest proved statement that covers the verdict's spec, for rates and overlays.
+
+    Theorems 1 and 2 have the same hypotheses (the verdict's items); Theorem 2's constants are
+    computed per step and its α-weighted form (τ drawn ∝ α_t) drops Lemma 6. So when the verdict
+    rests on Corollary 1 or 2 the tightest statement is Theorem 2, α-weighted τ (``lhs=
+    "uniform"``: Theorem 2 with τ uniform), with the same rate order as :attr:`Verdict.rate`
+    (Corollary 3: Σ_{t≤T} α_t ≥ T α_T / C_0, so the α-weighted rate is at least as fast). Its
+    numbers on a problem: :func:`adamtheory.bounds.generic_bound` (``statements``,
+    ``tightest``). None when no statement covers the spec.
+
+    Returns
+    -------
+    dict or None
+        ``{"statement": key of STATEMENTS, "theorem": text, "lhs": "uniform" | "alpha-weighted",
+        "converges": bool, "rate": str | None, "floor": bool}``.
+    """
+    if verdict.theorem is None:
+        return None
+    side = "alpha-weighted" if lhs in (None, "alpha-weighted") else "uniform"
+    if side not in ("uniform", "alpha-weighted") or lhs not in (None, "uniform", "alpha-weighted"):
+        raise InputError(f"lhs must be 'uniform' or 'alpha-weighted', got {lhs!r}")
+    key = "theorem-2-weighted" if side == "alpha-weighted" else "theorem-2-uniform"
+    what = "τ drawn with probability α_t/Σ α_s" if side == "alpha-weighted" else "τ uniform on {1..T}"
+    return {"statement": key, "theorem": f"{THEOREM_2}, {what}", "lhs": side,
+            "converges": bool(verdict.converges), "rate": verdict.rate,
+            "floor": verdict.floor is not None}
 
 
 def _jsonable(v):

@@ -383,3 +383,15 @@ def test_coordinate_bound_and_tight_bound_input():
                        eps=1e-8)
     with pytest.raises(ValueError, match="H0"):
         TH.schedule_sequences(np.ones(3), np.zeros(3), np.zeros(3))
+
+
+def test_conformance_catches_a_too_small_G_coord():
+    import dataclasses
+
+    from counterexamples.conformance import check_problem
+
+    p = cx.get("nonconvex-separable", d=2, sigma=0.1)
+    ok = check_problem(p, n_points=6, n_samples=400)
+    assert ok["second_moment_G_coord"].passed
+    bad = dataclasses.replace(p, constants={**p.constants, "G_coord": 0.5 * p.constants["G_coord"]})
+    assert check_problem(bad, n_points=6, n_samples=400)["second_moment_G_coord"].passed is False

@@ -13,7 +13,7 @@ from adamtheory.asymptotics import leading, partial_sum_order, N
 from adamtheory.conditions import (
     COROLLARY_1, COROLLARY_2, FAILS, HOLDS, NUMERIC, SYMBOLIC, UNDECIDED, check,
 )
-from adamtheory.errors import OutsideFamilyError, ScheduleError
+from adamtheory.errors import InputError, OutsideFamilyError, ScheduleError
 from adamtheory.parsing import T
 
 RANGE = 10**5
@@ -284,3 +284,15 @@ def test_no_import_cycle_bounds_conditions():
     tree = ast.parse((src / "theorem.py").read_text())
     mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert "conditions" not in mods
+
+
+def test_statement_names_the_tightest_covering_theorem():
+    from adamtheory.conditions import statement
+
+    v = check(OptimizerSpec.from_text("0.05/sqrt(t)", "0.9", "1 - 0.5/t"), numeric_range=10**4)
+    s = statement(v)
+    assert s["statement"] == "theorem-2-weighted" and s["converges"] and s["rate"] == v.rate
+    assert statement(v, lhs="uniform")["statement"] == "theorem-2-uniform"
+    assert statement(check(named("adagrad"), numeric_range=10**4)) is None
+    with pytest.raises(InputError):
+        statement(v, lhs="median")
