@@ -193,6 +193,7 @@ def _print_bound(b, measured) -> int:
         if measured is not None:
             line += f" {measured[i]:>14.6g} {b.values[i] / measured[i]:>15.4g}"
         print(line)
+    _print_statements(b)
     if measured is not None:
         bad = np.flatnonzero(measured > b.values)
         if bad.size:
@@ -201,3 +202,23 @@ def _print_bound(b, measured) -> int:
             return 1
         print(f"measured ≤ bound at all {b.checkpoints.size} checkpoints")
     return 0
+
+
+def _print_statements(b) -> None:
+    """Every statement of the generic bound (Theorem 1; Theorem 2 with τ uniform and τ ∝ α_t):
+    its left side, the constants it used and its values (docs/derivations.md §4, §4b)."""
+    if len(b.statements) < 2:
+        return
+    from ..bounds import STATEMENT_TEXT
+
+    default_form = "(C + C' S_T + C'' D_T + C''' V_T)/(T α_T)"
+    print("\nstatements (for each left side, the smallest value is a bound on it):")
+    for key, cst in b.statement_constants.items():
+        shown = ", ".join(f"{k} = {float(v):.6g}" for k, v in cst.items()
+                          if isinstance(v, (int, float, np.floating, np.integer)))
+        print(f"  {key}: {STATEMENT_TEXT[key]}")
+        print(f"    {cst.get('form', default_form)}; {shown}")
+    keys = list(b.statements)
+    print(f"{'T':>10} " + " ".join(f"{k:>18}" for k in keys))
+    for i, T in enumerate(b.checkpoints):
+        print(f"{int(T):>10} " + " ".join(f"{b.statements[k][i]:>18.6g}" for k in keys))
