@@ -159,7 +159,7 @@ def test_beta_diagram_sc4_overlay_and_curve(beta, tmp_path):
     ({"slices": {"seed": 5}}, "not a value of the grid"),
     ({"slices": {"seed": 0}, "metric": "nope"}, "not a metric"),
     ({"slices": {"seed": 0}, "curves": ["beta1=sqrt(beta2)"]}, "relates the axes"),
-    ({"slices": {"seed": 0}, "overlay": "SC9"}, "--overlay SC9"),
+    ({"slices": {"seed": 0}, "overlay": "SC9"}, "overlay SC9"),
 ])
 def test_bad_input_is_one_line(sr, tmp_path, kw, message):
     _, ds = sr
@@ -175,7 +175,7 @@ def test_cli_plot_phase(sr, tmp_path, capsys):
                  "--overlay", "theory", "--curve", "r=2s", "-o", str(png)]) == 0
     assert png.exists() and "Guaranteed but labelled stuck or diverged" in capsys.readouterr().out
     assert main(["plot", "phase", str(out), "--x", "s", "--y", "r", "-o", str(png)]) == 2
-    assert "--slice seed=0" in capsys.readouterr().err
+    assert "slice it (seed=0)" in capsys.readouterr().err
     assert main(["plot", "phase", str(out), "--x", "s", "--y", "r", "--slice", "seed=0",
                  "-o", str(tmp_path / "x.jpg")]) == 2
     assert main(["plot", "phase", str(tmp_path / "missing"), "--x", "s", "--y", "r",

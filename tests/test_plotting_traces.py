@@ -61,9 +61,9 @@ def test_trajectories_render_and_refuse_averaging(results, tmp_path, capsys):
     capsys.readouterr()
     for argv, msg in [
         (["--along", "s"], "axis r has 2 values"),             # r neither along nor sliced
-        (["--along", "seed", "--slice", "r=1"], "--along seed"),
+        (["--along", "seed", "--slice", "r=1"], "along = seed"),
         (["--along", "s", "--slice", "r=7"], "r=7"),
-        (["--along", "s", "--slice", "r=1", "--panel", "nope"], "--panel nope"),
+        (["--along", "s", "--slice", "r=1", "--panel", "nope"], "panel nope"),
     ]:
         assert main(["plot", "trajectories", str(results), *argv, "-o",
                      str(tmp_path / "x.png")]) == 2

@@ -203,3 +203,152 @@ def test_example_simulator_files_are_valid():
         if "simulator =" in text:
             sw = load(f)
             assert sw.n_configs >= 1 and sw.simulator.name in simulators.names()
+
+
+# ---------------------------------------------------------------------- the protocol
+def test_every_simulator_implements_the_protocol():
+    from adamtheory.simulators import Param, Simulator
+    from adamtheory.sweep import SweepBase
+
+    assert {"engine", "distributed", "federated"} <= set(simulators.names())
+    for name in simulators.names():
+        sim = simulators.get(name)
+        assert isinstance(sim, Simulator) and sim.name == name
+        assert all(isinstance(p, Param) for p in sim.params.values())
+        assert sim.sections and set(sim.metrics).isdisjoint(sim.finals)
+    assert isinstance(simulators.get("toy"), Simulator)  # a module of plain functions
+    # both layouts come out of the one loader as sweeps of the one base class
+    assert isinstance(loads(FILE), SweepBase) and isinstance(loads(SMALL_ENGINE), SweepBase)
+    with pytest.raises(Exception, match="did you mean 'distributed'"):
+        simulators.get("distributd")
+
+
+SMALL_ENGINE = """
+[problem]
+name = "reddi-sec5-online"
+[optimizer]
+alpha = "0.5 * t**(-s)"
+beta = 0.9
+theta = 0.99
+[grid]
+s = [0.5, 1.0]
+[run]
+steps = 50
+"""
+
+DIST = """
+simulator = "distributed"
+title = "distributed (s, r)"
+[settings]
+problem = "logreg-nonconvex"
+theta = 0.5
+[grid]
+s = [0.2, 0.45, 0.7]
+r = [0.3, 1.0, 1.6]
+[run]
+steps = 300
+checkpoints = 4
+"""
+
+
+def test_run_sweep_takes_a_distributed_sweep_object(tmp_path):
+    """run_sweep(loads(text)) through the Python API (it once took only engine sweeps)."""
+    from adamtheory.distributed import sweep_plugin
+    from adamtheory.sweep import run_sweep
+
+    sw = loads(DIST)
+    run_sweep(sw, tmp_path / "d", quiet=True)
+    ds = open_results(tmp_path / "d").load()
+    assert ds.gnorm.dims == ("s", "r", "seed", "step") and ds.attrs["simulator"] == "distributed"
+    idx = np.unravel_index(np.arange(sw.n_configs), sw.shape)
+    direct = sweep_plugin.compute(sw.settings(idx), sw.seeds[idx[-1]], sw.steps, sw.checkpoints)
+    assert np.array_equal(ds.gnorm.values.reshape(sw.n_configs, -1), direct["gnorm"])
+
+
+def test_distributed_optimizer_table():
+    """[optimizer] like the engine's: default texts mean the old family; other texts change
+    the fingerprint and the tables; parameters stay in [settings]."""
+    from adamtheory.specs import OptimizerSpec
+
+    def txt(spec):
+        return (spec.alpha.describe(), spec.beta.describe(), spec.theta.describe(), spec.eps,
+                spec.eps_mode, spec.bias_correction, spec.amsgrad)
+
+    old = loads(DIST)
+    assert "optimizer" not in old.canonical() and old.optimizer is None
+    same = loads(DIST.replace("[run]", "[optimizer]\n[run]"))
+    assert same.optimizer.texts == simulators.get("distributed").schedules
+    cell = {"s": 0.45, "r": 1.0}
+    assert txt(old.cell_spec(cell)) == txt(same.cell_spec(cell))
+    spec = OptimizerSpec.from_text("0.1*t**(-0.45)", "0.9", "1 - 0.5*t**(-1)", eps=1e-8)
+    assert txt(same.cell_spec(cell)) == txt(spec)
+    mine = loads(DIST.replace("[run]", "[optimizer]\nalpha = \"a / t**s\"\na = 0.1\n[run]"))
+    assert mine.fingerprint != same.fingerprint != old.fingerprint
+    assert mine.depends == {"alpha": (0,), "beta": (), "theta": (1,)}
+    for text, msg in [("lr = 0.2", "give its value in [settings]"),
+                      ("alpha = \"b * t**(-s)\"", "'b' in the schedules has no value"),
+                      ("q = 1", "unknown field 'q'")]:
+        with pytest.raises(Exception, match=msg.replace("[", r"\[")):
+            loads(DIST.replace("[run]", f"[optimizer]\n{text}\n[run]"))
+    with pytest.raises(Exception, match="must be > 0"):  # the tables are range-checked
+        from adamtheory.sweep.tables import validate
+
+        validate(loads(DIST.replace("[run]", "[optimizer]\nalpha = \"s - 0.3\"\n[run]")))
+
+
+def test_distributed_optimizer_tables_reach_the_kernel(tmp_path):
+    """alpha = "a / t**s" with a = lr runs the default family (equal up to float64 rounding of
+    the two evaluations); a = 2 lr runs a different one."""
+    from adamtheory.sweep import run_sweep
+
+    base = DIST.replace("s = [0.2, 0.45, 0.7]", "s = [0.45]")
+    ref = None
+    for name, a in (("same", 0.1), ("double", 0.2)):
+        text = base.replace("[run]", f"[optimizer]\nalpha = \"a / t**s\"\na = {a}\n[run]")
+        run_sweep(loads(text), tmp_path / name, quiet=True)
+    run_sweep(loads(base), tmp_path / "ref", quiet=True)
+    ref = open_results(tmp_path / "ref").gnorm.values
+    same = open_results(tmp_path / "same").gnorm.values
+    double = open_results(tmp_path / "double").gnorm.values
+    assert np.allclose(same, ref, rtol=1e-9, atol=0)
+    assert not np.allclose(double, ref, rtol=1e-3, atol=0)
+
+
+def test_plot_phase_overlay_theory_on_distributed_sr(tmp_path, capsys):
+    """adamtheory plot phase --overlay theory on a distributed (s, r) sweep: the hatched cells
+    are exactly those where the checker, asked independently, guarantees convergence; drawing
+    reads the stored verdicts and does not import numba."""
+    import subprocess
+
+    from adamtheory.conditions import check
+    from adamtheory.specs import OptimizerSpec
+
+    f = tmp_path / "d.toml"
+    f.write_text(DIST)
+    out = tmp_path / "d"
+    assert main(["sweep", str(f), "-o", str(out), "--quiet"]) == 0
+    png = tmp_path / "d.png"
+    assert main(["plot", "phase", str(out), "--x", "s", "--y", "r", "--metric", "gnorm",
+                 "--overlay", "theory", "--curve", "r=2s", "-o", str(png)]) == 0
+    assert png.exists() and "Checker guarantees convergence" in capsys.readouterr().out
+    from adamtheory.plotting.phase import phase_diagram
+
+    ds = open_results(out)
+    res = phase_diagram(ds, "s", "r", tmp_path / "e.png", metric="gnorm", overlay="theory")
+    want = np.zeros((3, 3), bool)
+    for i, r in enumerate(ds.r.values):
+        for j, s in enumerate(ds.s.values):
+            spec = OptimizerSpec.from_text(f"0.1*t**(-{s})", "0.9", f"1 - 0.5*t**(-{r})",
+                                           eps=1e-8)
+            want[i, j] = check(spec, numeric_range=10**5).converges is True
+    assert np.array_equal(res.mask[0], want)
+    assert 0 < want.sum() < want.size  # both sides of the SC3 boundary r = 2s are on the grid
+    assert all(r <= 2 * s for i, r in enumerate(ds.r.values) for j, s in enumerate(ds.s.values)
+               if want[i, j])
+    code = ("import sys; from adamtheory.sweep import open_results; "
+            "from adamtheory.plotting.phase import phase_diagram; "
+            f"phase_diagram(open_results({str(out)!r}), 's', 'r', {str(tmp_path / 'f.png')!r}, "
+            "metric='gnorm', overlay='theory'); print('numba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"

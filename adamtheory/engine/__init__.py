@@ -8,13 +8,27 @@ The engine knows nothing of schedules, specs or sympy: it takes float64 tables (
 >>> # res.labels()  -> array of "converged" / "stuck" / "diverged" / "undecided"
 """
 
-from .batch import CHUNK, N_CHECKPOINTS, BatchResult, default_checkpoints, run_batch
-from .classify import LABELS, classify
-from .codes import AMSGRAD_MODES, EPS_MODES, FLAG_NAMES, HUGE_STEP, HUGE_V
-from .cache import cache_dir, compiled_kernel, kernels_cached
+import importlib
 
-__all__ = [
-    "run_batch", "BatchResult", "default_checkpoints", "classify", "LABELS", "cache_dir",
-    "compiled_kernel", "kernels_cached",
-    "EPS_MODES", "AMSGRAD_MODES", "FLAG_NAMES", "HUGE_STEP", "HUGE_V", "CHUNK", "N_CHECKPOINTS",
-]
+#: public name -> the submodule defining it. Loaded on first use (PEP 562), so that reading
+#: the engine's vocabulary (codes, labels, metrics) never imports numba; only running does.
+_WHERE = {
+    "run_batch": "batch", "BatchResult": "batch", "default_checkpoints": "metrics",
+    "CHUNK": "batch", "N_CHECKPOINTS": "metrics",
+    "classify": "classify", "LABELS": "classify",
+    "EPS_MODES": "codes", "AMSGRAD_MODES": "codes", "FLAG_NAMES": "codes", "HUGE_STEP": "codes",
+    "HUGE_V": "codes",
+    "cache_dir": "cache", "compiled_kernel": "cache", "kernels_cached": "cache",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))

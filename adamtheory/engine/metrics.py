@@ -1,6 +1,6 @@
 """The engine's checkpoint metrics: one table of names, descriptions and plot labels.
 
-Every run of the engine records, at each checkpoint t, the quantities below (in this order:
+Every run of the engine records, at each checkpoint t (default: :func:`default_checkpoints`), the quantities below (in this order:
 the order of the kernels' output arrays and of :class:`~adamtheory.engine.batch.BatchResult`).
 Results, the sweep dataset, the chunk files and the plots all read their names here.
 
@@ -26,6 +26,11 @@ name           quantity at checkpoint t
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
+
+#: Checkpoints of a run when none are given (log-spaced, see :func:`default_checkpoints`).
+N_CHECKPOINTS = 40
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in _TABLE}
 NAMES: tuple[str, ...] = tuple(METRICS)
 #: name -> one-line description.
 DESCRIPTIONS: dict[str, str] = {m.name: m.description for m in _TABLE}
+
+
+def default_checkpoints(steps: int, n: int = N_CHECKPOINTS) -> np.ndarray:
+    """About ``n`` log-spaced steps in [1, steps], always including ``steps`` (where the
+    metrics are recorded when no checkpoints are given)."""
+    ck = np.unique(np.round(np.logspace(0.0, np.log10(max(steps, 1)), n)).astype(np.int64))
+    return np.union1d(ck[(ck >= 1) & (ck <= steps)], [steps]).astype(np.int64)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .style import pyplot
+
 # Okabe-Ito colour-blind-safe palette
 COLORS = {
     "converges": "#009E73",
@@ -14,22 +16,13 @@ COLORS = {
 }
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def theory_map(s_values, r_values, categories, exponents, path, title=None):
     """The checker's verdict on an (s, r) grid for α_t = α t^{-s}, θ_t = 1 - θ t^{-r}.
 
     ``categories[i, j]`` is a key of :data:`COLORS` for s_values[j], r_values[i];
     ``exponents[i, j]`` the rate exponent where the condition holds (NaN elsewhere).
     """
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
@@ -81,7 +74,7 @@ def output_path(path):
 
     path = Path(path)
     if path.suffix.lower() not in (".png", ".pdf", ".svg"):
-        raise InputError(f"-o {path}: the file name must end in .png, .pdf or .svg")
+        raise InputError(f"output file {path}: the name must end in .png, .pdf or .svg")
     if not path.parent.is_dir():
-        raise InputError(f"-o {path}: the directory {path.parent} does not exist")
+        raise InputError(f"output file {path}: the directory {path.parent} does not exist")
     return path

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._basic import _pyplot, wrap
-from .style import PALETTE
+from ._basic import wrap
+from .style import PALETTE, pyplot
 
 
 def fit_slope(T, y, last_decades: float = 1.0) -> float:
@@ -26,7 +26,7 @@ def rate_plot(series, path, title: str, subtitle: str = "", note: str = "", dpi:
     ``fit`` (the measured slope, see :func:`fit_slope`). The predicted line is drawn through the
     last measured point, dashed in the same colour.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(3.4, 4.6), dpi=dpi)
     for s, color in zip(series, PALETTE):
         T, m = np.asarray(s["T"], float), np.asarray(s["measured"], float)
@@ -90,7 +90,8 @@ def rate_series(ds, slices: dict | None = None, max_series: int = len(PALETTE)):
     import itertools
 
     from ..errors import InputError
-    from .phase import _fmt, _match, stored_theory, symbol, theory_cells
+    from ..sweep.theory import stored_theory, theory_cells
+    from .cells import fmt, match, symbol
 
     if "grad43" not in ds or not np.isfinite(ds["grad43"].values).any():
         raise InputError("the results have no grad43 metric (run the sweep with grad_metrics = "
@@ -99,14 +100,14 @@ def rate_series(ds, slices: dict | None = None, max_series: int = len(PALETTE)):
     fixed = {}
     for k, v in (slices or {}).items():
         if k not in dims:
-            raise InputError(f"--slice {k}={v}: {k} is not a grid axis (axes: {', '.join(dims)})")
-        fixed[k] = _match(ds, k, v)
+            raise InputError(f"slice {k}={v}: {k} is not a grid axis (axes: {', '.join(dims)})")
+        fixed[k] = match(ds, k, v)
     fixed.update({d: ds[d].values[0] for d in dims if d not in fixed and ds.sizes[d] == 1})
     free = [d for d in dims if d not in fixed]
     n = int(np.prod([ds.sizes[d] for d in free])) if free else 1
     if n > max_series:
         raise InputError(f"{n} cells ({' x '.join(f'{d}: {ds.sizes[d]}' for d in free)}) do not "
-                         f"fit one figure (at most {max_series}); add --slice AXIS=VALUE")
+                         f"fit one figure (at most {max_series}); slice an axis (AXIS=VALUE)")
     sub = ds.sel(fixed)
     theory = stored_theory(ds)  # the verdicts stored when the sweep ran, read as data
     T = ds["step"].values.astype(float)
@@ -122,7 +123,7 @@ def rate_series(ds, slices: dict | None = None, max_series: int = len(PALETTE)):
         fit = fit_slope(T, meas)
         p = v.rate_exponent if v is not None and v.converges else None
         q = (v.rate_log_power or 0) if p is not None else 0
-        label = ", ".join(f"{symbol(d)}={_fmt(c[d])}" for d in free) or "run"
+        label = ", ".join(f"{symbol(d)}={fmt(c[d])}" for d in free) or "run"
         series.append({"label": f"${label}$", "T": T, "measured": meas,
                        "band": (np.nanmin(g, axis=0) ** 1.5, np.nanmax(g, axis=0) ** 1.5),
                        "exponent": p, "log_power": q, "fit": fit})

@@ -12,17 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.metrics import METRICS
 from ..errors import InputError
-from ._basic import _pyplot
-from .style import PALETTE
+from .style import PALETTE, pyplot
 
-PANEL_TEXT = {"x": r"iterate $x_t$", "regret": r"average regret $R_t/t$", "dist": r"$\|x_t - x^\star\|$",
-              "gnorm": r"$\|\nabla f(x_t)\|$", "fgap": r"$f(x_t) - f^\star$",
-              "pgnorm": r"projected gradient norm", "grad43": r"$\frac{1}{t}\sum_k \|\nabla f(x_k)\|^{4/3}$",
-              "gradmin2": r"$\min_{k \leq t} \|\nabla f(x_k)\|^2$"}
-PANEL_TITLE = {"x": "iterate", "regret": "average regret", "dist": "distance to the optimum",
-               "gnorm": "gradient norm", "fgap": "optimality gap", "grad43": "running mean of "
-               "the gradient norm^(4/3)", "gradmin2": "best squared gradient norm"}
+PANEL_TEXT = {name: m.tex for name, m in METRICS.items()}
+PANEL_TITLE = {name: m.title for name, m in METRICS.items()}
 MAX_SERIES = len(PALETTE)
 
 
@@ -47,7 +42,7 @@ def trace_figure(rows: dict, path, title: str, legend_title: str | None = None,
     mean over seeds, with the min-max band when there are several. ``x_star`` draws the optimum on
     the iterate panel and ``box`` fixes its limits (a one-dimensional problem on a box).
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(len(rows), len(panels), figsize=(7.0, 2.35 * len(rows) + 0.9),
                              dpi=200, squeeze=False)
     for (rname, data), row in zip(rows.items(), axes):
@@ -98,18 +93,12 @@ def verdict_texts(source, cells: list) -> list:
     """The checker's verdict on each cell as legend text: ``guaranteed, O(...)``, ``no
     guarantee``, ``undecided`` or ``outside the family`` (AMSGrad).
 
-    ``source``: results (their stored verdicts, see :func:`.phase.stored_theory`) or a Sweep
-    the caller loaded from a file it trusts (see :func:`.phase.theory_cells`)."""
-    from ..sweep.theory import StoredTheory
-    from .phase import _spec_names, theory_cells
+    ``source``: results' stored verdicts (:func:`adamtheory.sweep.theory.stored_theory`) or a
+    sweep the caller loaded from a file it trusts (see
+    :func:`adamtheory.sweep.theory.theory_cells`)."""
+    from ..sweep.theory import theory_cells
 
-    if hasattr(source, "optimizer"):
-        names = _spec_names(source.optimizer)
-        first = source.optimizer.spec({k: float(v) for k, v in cells[0].items() if k in names})
-        in_family = first.in_family
-    else:
-        source = source if isinstance(source, StoredTheory) else StoredTheory(source)
-        in_family = source.in_family(cells[0])
+    in_family = source.in_family(cells[0])
     if not in_family:
         return ["outside the family"] * len(cells)
     _, verdicts = theory_cells(source, cells)
@@ -125,10 +114,10 @@ def trajectory_plot(ds, along: str, path, *, slices: dict | None = None, panels=
     band (and say so). Every other axis with several values must be sliced. Each run's legend
     entry carries the checker's verdict on its schedules. Returns the path written.
     """
-    from ._basic import output_path
     from ..sweep.identity import as_float
-    from ..sweep.theory import problem_for
-    from .phase import _fmt, _match, stored_theory, symbol
+    from ..sweep.theory import problem_for, stored_theory
+    from ._basic import output_path
+    from .cells import fmt, match, symbol
 
     path = output_path(path)
     if "label" not in ds:
@@ -136,33 +125,35 @@ def trajectory_plot(ds, along: str, path, *, slices: dict | None = None, panels=
                          "engine sweep (plug-in simulators have their own figures)")
     dims = [d for d in ds["label"].dims]
     if along not in dims or along == "seed":
-        raise InputError(f"--along {along}: not a grid axis of these results (axes: "
+        raise InputError(f"along = {along}: not a grid axis of these results (axes: "
                          f"{', '.join(d for d in dims if d != 'seed')})")
     if ds.sizes[along] > MAX_SERIES:
-        raise InputError(f"--along {along} has {ds.sizes[along]} values; at most {MAX_SERIES} "
+        raise InputError(f"along = {along} has {ds.sizes[along]} values; at most {MAX_SERIES} "
                          "runs fit one figure: run a sweep with fewer values of it")
     fixed = {}
     for k, v in (slices or {}).items():
         if k not in dims:
-            raise InputError(f"--slice {k}={v}: {k} is not a grid axis (axes: {', '.join(dims)})")
+            raise InputError(f"slice {k}={v}: {k} is not a grid axis (axes: {', '.join(dims)})")
         if k == along:
-            raise InputError(f"--slice {k}={v}: {k} is the --along axis; slice another axis")
-        fixed[k] = _match(ds, k, v)
+            raise InputError(f"slice {k}={v}: {k} is the axis runs are drawn along; slice "
+                             "another axis")
+        fixed[k] = match(ds, k, v)
     for d in dims:
         if d in fixed or d in (along, "seed"):
             continue
         if ds.sizes[d] == 1:
             fixed[d] = ds[d].values[0]
             continue
-        raise InputError(f"axis {d} has {ds.sizes[d]} values and is not --along: add --slice "
-                         f"{d}={_fmt(ds[d].values[0])} (results are never averaged over it)")
+        raise InputError(f"axis {d} has {ds.sizes[d]} values and is not the one runs are drawn "
+                         f"along: slice it ({d}={fmt(ds[d].values[0])}; results are never "
+                         "averaged over it)")
     sub = ds.sel(fixed)
     if panels is None:
         has_regret = bool(np.isfinite(sub["regret"].values).any())
         panels = ("x", "regret") if has_regret else ("x", "gnorm")
     for p in panels:
         if p not in ds or "step" not in ds[p].dims:
-            raise InputError(f"--panel {p}: not a metric of these results (metrics: "
+            raise InputError(f"panel {p}: not a metric of these results (metrics: "
                              f"{', '.join(k for k in ds.data_vars if 'step' in ds[k].dims)})")
     theory = stored_theory(ds)
     cells = [{**{k: val for k, val in fixed.items() if k != "seed"}, along: v}
@@ -172,7 +163,7 @@ def trajectory_plot(ds, along: str, path, *, slices: dict | None = None, panels=
         run = sub.sel({along: v})
         tr = {p: np.atleast_2d(run[p].transpose(..., "step").values) for p in panels}
         tr["theory"] = text
-        series[f"${symbol(along)} = {_fmt(v)}$"] = tr
+        series[f"${symbol(along)} = {fmt(v)}$"] = tr
     dim = int(ds.attrs.get("dim", 0)) or (ds.sizes["coord"] if "coord" in ds.dims else 1)
     # the problem's metadata as stored with the results: the problem is never built here
     problem = problem_for(ds, {**fixed, along: sub[along].values[0]}) if dim == 1 else None
@@ -180,7 +171,7 @@ def trajectory_plot(ds, along: str, path, *, slices: dict | None = None, panels=
               else None)
     box = ((as_float(problem["lower"][0]), as_float(problem["upper"][0]))
            if problem is not None and problem.get("bounded") else None)
-    where = ", ".join(f"{k} = {_fmt(v)}" for k, v in fixed.items())
+    where = ", ".join(f"{k} = {fmt(v)}" for k, v in fixed.items())
     ttl = title or (ds.attrs.get("title") or "trajectories") + (f" ({where})" if where else "")
     return trace_figure({"": {"steps": ds["step"].values, "series": series}}, path, ttl,
                         panels=tuple(panels), x_star=x_star, box=box,

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.metrics import default_checkpoints
 from .axes import Grid
 from .errors import SweepFileError, unknown_key
 
@@ -152,8 +153,6 @@ def count(where: str, key: str, v, lo: int = 1) -> int:
 
 
 def _checkpoints(raw, steps: int) -> np.ndarray:
-    from ..engine.batch import default_checkpoints
-
     if raw is None:
         ck = default_checkpoints(steps)
     elif isinstance(raw, int) and not isinstance(raw, bool):
@@ -230,6 +229,19 @@ class SweepBase(Grid):
     def has_theory(self) -> bool:
         """Whether the runner stores the checker's verdicts with the results."""
         return False
+
+    def verdicts(self, cells, workers: int = 1) -> list:
+        """The checker's verdict on each cell ``{axis: value}``, checked now (see
+        :func:`.theory.check_cells`; the results' stored ones: :class:`.theory.StoredTheory`)."""
+        from .theory import check_cells
+
+        return check_cells(self, cells, workers)
+
+    def in_family(self, cell: dict) -> bool:
+        """Whether the cell's spec is Generic Adam (False for AMSGrad or no spec)."""
+        names = {self.axes[p].name for p in self.spec_axes()}
+        spec = self.cell_spec({k: float(v) for k, v in cell.items() if k in names})
+        return spec is not None and spec.in_family
 
     def dataset_attrs(self) -> dict:
         """What the dataset's attributes say about the sweep besides the frame."""

@@ -160,7 +160,7 @@ class StoredTheory:
 
     def entry(self, cell: dict) -> dict:
         if self.skipped:
-            raise InputError(f"--overlay: {self.skipped}")
+            raise InputError(f"overlay: {self.skipped}")
         missing = [k for k in self.names if k not in cell]
         if missing:
             raise InputError(f"the cell {cell} lacks the axis {missing[0]} of the stored verdicts")
@@ -173,8 +173,9 @@ class StoredTheory:
     def in_family(self, cell: dict) -> bool:
         return bool(self.entry(cell)["spec"].get("in_family", True))
 
-    def verdicts(self, cells) -> list:
-        """One :class:`StoredVerdict` per cell (None outside the Generic Adam family)."""
+    def verdicts(self, cells, workers: int = 1) -> list:
+        """One :class:`StoredVerdict` per cell (None outside the Generic Adam family);
+        ``workers`` is not used (nothing is computed)."""
         out = []
         for c in cells:
             v = self.entry(c).get("verdict")
@@ -199,3 +200,85 @@ def problem_for(ds, fixed: dict) -> dict | None:
                for k in params):
             return meta
     return None
+
+
+# ---------------------------------------------------------------------- cells -> verdicts
+#: What an overlay may name: the full guarantee ("theory") or one condition of the checker.
+OVERLAYS = ("theory", "SC1", "SC2", "SC3", "SC4", "convergence")
+_CHECKED: dict = {}  # (sweep fingerprint, numeric range) -> {spec-axis values: Verdict}
+OUTSIDE = ("the sweep's optimizer uses a running max of v (AMSGrad); it is outside the Generic "
+           "Adam family, the checker makes no claim")
+
+
+def check_cells(sweep, cells, workers: int = 1, numeric_range: int = NUMERIC_RANGE) -> list:
+    """The checker's verdict (:class:`adamtheory.conditions.Verdict`) on each cell
+    (``{axis: value}``) of a sweep the caller loaded from a file it trusts: each cell's spec is
+    built now (:meth:`SweepBase.cell_spec`) and each distinct one checked once per process."""
+    from ..conditions import check_many
+
+    names = {sweep.axes[p].name for p in sweep.spec_axes()}
+    cache = _CHECKED.setdefault((sweep.fingerprint, numeric_range), {})
+    keys, unique = [], {}
+    for c in cells:
+        vals = {k: float(v) for k, v in c.items() if k in names}
+        key = tuple(sorted(vals.items()))
+        if key not in unique:
+            unique[key] = sweep.cell_spec(vals)
+        keys.append(key)
+    specs = list(unique.values())
+    if any(s is None for s in specs):
+        raise InputError(f"the {sweep.simulator.name} simulator's runs are not Generic Adam "
+                         "specs: the checker makes no claim on them")
+    if specs and not specs[0].in_family:
+        raise InputError(f"overlay: {OUTSIDE}")
+    todo = [k for k in unique if k not in cache]
+    cache.update(zip(todo, check_many([unique[k] for k in todo], numeric_range=numeric_range,
+                                      workers=workers)))
+    return [cache[k] for k in keys]
+
+
+def condition_mask(verdicts, condition: str) -> np.ndarray:
+    """One bool per verdict: ``converges`` is true (``condition = "theory"``), or the named
+    condition (SC1-SC4, ``convergence``) ``holds``."""
+    if condition == "theory":
+        return np.array([v.converges is True for v in verdicts], dtype=bool)
+    out = []
+    for v in verdicts:
+        if condition not in v.conditions:
+            raise InputError(f"overlay {condition}: the verdicts have no condition "
+                             f"{condition} (they have: {', '.join(v.conditions)})")
+        out.append(v.conditions[condition].status == "holds")
+    return np.array(out, dtype=bool)
+
+
+def theory_cells(source, cells, condition: str = "theory", workers: int = 1):
+    """The checker's verdict on each cell and the overlay mask.
+
+    Parameters
+    ----------
+    source : StoredTheory or sweep
+        Results' stored verdicts (:func:`stored_theory`: read as data, nothing recomputed), or
+        a sweep loaded by the caller from a file it trusts (the cells' specs are built and
+        checked now, :func:`check_cells`). Both answer ``source.verdicts(cells, workers)``.
+    cells : list of dict
+        Axis values of each cell (names of the grid axes; others are ignored).
+    condition : str
+        ``"theory"``: the checker guarantees convergence (``converges`` is true); or one of
+        SC1-SC4, ``convergence``: that condition ``holds``.
+
+    Returns
+    -------
+    (mask, verdicts) : bool array (one per cell) and the list of verdicts (one per cell).
+    """
+    if condition not in OVERLAYS:
+        raise InputError(f"overlay {condition}: use one of {', '.join(OVERLAYS)}")
+    out = source.verdicts(cells, workers=workers)
+    if any(v is None for v in out):
+        raise InputError(f"overlay: {OUTSIDE}")
+    return condition_mask(out, condition), out
+
+
+def stored_theory(ds) -> "StoredTheory":
+    """The checker's verdicts stored with the results ``ds`` (read as data, never recomputed
+    from the stored sweep file)."""
+    return StoredTheory(ds)
