@@ -26,20 +26,94 @@ The presets :data:`VARIANTS` set ``eps_mode`` and ``bias_correction`` together.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 import numpy as np
 
-from .errors import InputError, OutsideFamilyError
-from .schedules import Schedule, constant, to_rational
+from .errors import InputError, OutsideFamilyError, ScheduleError
+from .schedules import Schedule, constant, exact_at, sign_at, to_rational
 
-EPS_MODES = ("v0", "torch", "optax", "keras")
-AMSGRAD_MODES = (None, "torch", "optax", "reddi")
-VARIANTS = {
-    "generic": {"eps_mode": "v0", "bias_correction": False},
-    "torch": {"eps_mode": "torch", "bias_correction": True},
-    "optax": {"eps_mode": "optax", "bias_correction": True},
-    "keras": {"eps_mode": "keras", "bias_correction": True},
-}
+
+class EpsMode(StrEnum):
+    """Where ε enters the step (see the module docstring); the engine's integer code of a mode
+    is its position here (:mod:`adamtheory.engine.codes`)."""
+
+    V0 = "v0"
+    TORCH = "torch"
+    OPTAX = "optax"
+    KERAS = "keras"
+
+
+class Amsgrad(StrEnum):
+    """The running-max variants (code = position + 1; 0 is no AMSGrad)."""
+
+    TORCH = "torch"
+    OPTAX = "optax"
+    REDDI = "reddi"
+
+
+class Variant(StrEnum):
+    """The framework presets of :data:`VARIANTS`."""
+
+    GENERIC = "generic"
+    TORCH = "torch"
+    OPTAX = "optax"
+    KERAS = "keras"
+
+
+EPS_MODES = tuple(m.value for m in EpsMode)
+AMSGRAD_MODES = (None, *(m.value for m in Amsgrad))
+#: variant name -> the switches it sets (plain text: they enter sweep fingerprints as text)
+VARIANTS = {v.value: {"eps_mode": (EpsMode.V0 if v == Variant.GENERIC else EpsMode(v.value)).value,
+                      "bias_correction": v != Variant.GENERIC} for v in Variant}
+
+
+#: role -> (symbol, range) of the three schedules: α_t > 0, β_t and θ_t in [0, 1) for t ≥ 1.
+RANGES = {"alpha": ("α_t", "must be > 0"), "beta": ("β_t", "must lie in [0, 1)"),
+          "theta": ("θ_t", "must lie in [0, 1)")}
+
+
+def check_range(role: str, schedule: Schedule, values: np.ndarray) -> list[int]:
+    """Check the float64 values of ``role``'s schedule at t = 1..n against its range.
+
+    The range is decided on the exact values: a float64 value outside it is rechecked with the
+    signs of α_t, β_t, θ_t and 1 - β_t, 1 - θ_t at that step (exact when cheap, else 50 digits
+    with an arbitrary exponent, :func:`adamtheory.schedules.sign_at`; at most the first five
+    such steps). A value valid exactly but rounded onto the edge in float64 (1 - 10^-20/t -> 1.0)
+    is accepted.
+
+    Returns
+    -------
+    list of int
+        The steps where float64 rounded an exactly valid value onto the edge.
+
+    Raises
+    ------
+    ScheduleError
+        One line starting with the symbol (``θ_t = 1 at t = 3; θ_t must lie in [0, 1) for every
+        step t = 1..n``); callers prefix where the schedule comes from.
+    """
+    sym, need = RANGES[role]
+    n = int(values.size)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        k = int(np.argmax(bad)) + 1
+        raise ScheduleError(f"{sym} is not finite at t = {k}; steps are t = 1..{n}")
+    viol = ~(values > 0) if role == "alpha" else ~((values >= 0) & (values < 1))
+    rounded = []
+    expr = schedule.bound_expr if viol.any() else None
+    for k in np.flatnonzero(viol)[:5] + 1:
+        k = int(k)
+        lo = sign_at(expr, k)
+        hi = 1 if role == "alpha" else sign_at(1 - expr, k)
+        if lo is None or hi is None:
+            raise ScheduleError(f"{sym} = {values[k - 1]!r} in float64 at t = {k} and its exact "
+                                f"value cannot be compared with the range; {sym} {need}")
+        if not ((lo == 1) if role == "alpha" else (lo in (0, 1) and hi == 1)):
+            raise ScheduleError(f"{sym} = {float(exact_at(expr, k)):.6g} at t = {k}; {sym} "
+                                f"{need} for every step t = 1..{n}")
+        rounded.append(k)
+    return rounded
 
 
 @dataclass(frozen=True)

@@ -38,13 +38,25 @@ label              rule (first that applies)
 from __future__ import annotations
 
 import warnings
+from enum import StrEnum
 
 import numpy as np
 
 from .codes import FLAG_OK
 
-CONVERGED, STUCK, DIVERGED, UNDECIDED = "converged", "stuck", "diverged", "undecided"
-LABELS = (CONVERGED, STUCK, DIVERGED, UNDECIDED)
+
+class Label(StrEnum):
+    """The classifier's labels (compare equal to their text: ``Label.STUCK == "stuck"``)."""
+
+    CONVERGED = "converged"
+    STUCK = "stuck"
+    DIVERGED = "diverged"
+    UNDECIDED = "undecided"
+
+
+CONVERGED, STUCK, DIVERGED, UNDECIDED = Label
+#: The labels in code order (a sweep stores label i as the int8 i).
+LABELS = tuple(Label)
 
 CONVERGED_TOL = 0.05
 CONVERGED_SLACK = 0.01

@@ -20,10 +20,15 @@ switch             code   meaning
 =================  =====  ===========================================================
 
 Here c1 = 1 - Π_{k≤t} β_k and c2 = 1 - Π_{k≤t} θ_k (both 1 without bias correction).
+The switch names are defined once, in :mod:`adamtheory.specs` (:class:`~adamtheory.specs.EpsMode`,
+:class:`~adamtheory.specs.Amsgrad`); a code is the position of its name there.
 """
 
-EPS_MODES = {"v0": 0, "torch": 1, "optax": 2, "keras": 3}
-AMSGRAD_MODES = {None: 0, "none": 0, "torch": 1, "optax": 2, "reddi": 3}
+from ..specs import Amsgrad, EpsMode
+
+#: switch text -> code (the names are those of :mod:`adamtheory.specs`, the one source)
+EPS_MODES = {m.value: i for i, m in enumerate(EpsMode)}
+AMSGRAD_MODES = {None: 0, "none": 0, **{m.value: i + 1 for i, m in enumerate(Amsgrad)}}
 
 EPS_V0, EPS_TORCH, EPS_OPTAX, EPS_KERAS = 0, 1, 2, 3
 AMS_NONE, AMS_TORCH, AMS_OPTAX, AMS_REDDI = 0, 1, 2, 3

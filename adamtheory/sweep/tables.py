@@ -5,32 +5,21 @@ of those axes (``sweep.n_rows(role)``), evaluated once with :meth:`Schedule.valu
 as ``adamtheory run``, so a sweep cell is bitwise the run of its bound spec). Tables have the
 engine's layout ``(T, n_rows)``.
 
-Rows are validated as they are evaluated (:func:`check_row`): α_t > 0, β_t and θ_t in [0, 1),
-all finite, for t = 1..T; a float value at the edge (e.g. ``1 - 1e-20/t`` rounding to 1) is
-confirmed with exact arithmetic before it is called an error (exact when cheap, else a 50-digit
-evaluation with an arbitrary exponent, :func:`adamtheory.schedules.sign_at`, so
-``1 - 0.5**(1e29*t)`` is decided in microseconds and never expanded).
+Rows are validated as they are evaluated (:func:`check_row`) by the checker's own range rule,
+:func:`adamtheory.specs.check_range`: α_t > 0, β_t and θ_t in [0, 1), all finite, for
+t = 1..T; a float value at the edge (e.g. ``1 - 1e-20/t`` rounding to 1) is confirmed with
+exact arithmetic before it is called an error (so ``1 - 0.5**(1e29*t)`` is decided in
+microseconds and never expanded).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
-from ..schedules import exact_at, sign_at
+from ..errors import InputError, ScheduleError
+from ..specs import check_range
 from .errors import SweepFileError
 from .optimizer import ROLES
-
-_RULES = {
-    "alpha": ("α_t", "must be > 0"),
-    "beta": ("β_t", "must lie in [0, 1)"),
-    "theta": ("θ_t", "must lie in [0, 1)"),
-}
-
-
-def _ok(role, v):
-    return v > 0 if role == "alpha" else (v >= 0) & (v < 1)
-
 
 def _where(sweep, role, row) -> str:
     vals = sweep.row_values(role, row)
@@ -55,35 +44,12 @@ def evaluate_row(sweep, role: str, row: int) -> np.ndarray:
 
 
 def check_row(sweep, role, row, sched, values) -> None:
-    """Raise a one-line SweepFileError if ``values`` break the role's range on t = 1..T."""
-    sym, need = _RULES[role]
-    T = sweep.steps
-    bad = ~np.isfinite(values)
-    if bad.any():
-        k = int(np.argmax(bad)) + 1
-        raise SweepFileError(f"{_label(sweep, role)}{_where(sweep, role, row)}: {sym} is not "
-                             f"finite at t = {k}; steps are t = 1..{T}")
-    viol = ~_ok(role, values)
-    if not viol.any():
-        return
-    expr = sched.bound_expr
-    for k in np.flatnonzero(viol)[:5] + 1:
-        # the signs of α_t, β_t, θ_t and 1 - β_t, 1 - θ_t at t = k: exact when cheap, else 50
-        # digits with an arbitrary exponent (never expands (1/2)**(10^29)); see sign_at
-        k = int(k)
-        lo = sign_at(expr, k)
-        hi = 1 if role == "alpha" else sign_at(1 - expr, k)
-        if lo is None or hi is None:
-            raise SweepFileError(
-                f"{_label(sweep, role)}{_where(sweep, role, row)}: {sym} = {values[k - 1]!r} in "
-                f"float64 at t = {k} and its exact value cannot be compared with the range; "
-                f"{sym} {need}")
-        fine = (lo == 1) if role == "alpha" else (lo in (0, 1) and hi == 1)
-        if not fine:
-            exact = exact_at(expr, k)
-            raise SweepFileError(
-                f"{_label(sweep, role)}{_where(sweep, role, row)}: {sym} = {float(exact):.6g} "
-                f"at t = {k}; {sym} {need} for every step t = 1..{T}")
+    """Raise a one-line SweepFileError if ``values`` break the role's range on t = 1..T
+    (:func:`adamtheory.specs.check_range`, the checker's own rule)."""
+    try:
+        check_range(role, sched, values)
+    except ScheduleError as exc:
+        raise SweepFileError(f"{_label(sweep, role)}{_where(sweep, role, row)}: {exc}") from None
 
 
 def validate(sweep, keep: bool = True, progress=None) -> dict | None:
