@@ -21,9 +21,9 @@ import numpy as np
 
 from .engine import FLAG_NAMES, run_batch
 from .engine.batch import BatchResult
+from .engine.metrics import NAMES as METRICS
 from .errors import InputError
 
-METRICS = ("x", "dist", "fgap", "gnorm", "pgnorm", "regret", "grad43", "gradmin2")
 
 
 def _num(v):
