@@ -25,7 +25,6 @@ from .engine.metrics import NAMES as METRICS
 from .errors import InputError
 
 
-
 def _num(v):
     v = float(v)
     return v if np.isfinite(v) else None
