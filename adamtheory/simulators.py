@@ -97,7 +97,7 @@ class ScheduleTables:
     def table(self, role: str) -> np.ndarray:
         return {"alpha": self.alpha, "beta": self.beta, "theta": self.theta}[role]
 
-    def select(self, sel) -> "ScheduleTables":
+    def select(self, sel) -> ScheduleTables:
         """The tables of the configurations ``sel`` (same columns, fewer row indices)."""
         return ScheduleTables(self.alpha, self.beta, self.theta,
                               {r: np.asarray(self.rows[r])[sel] for r in ROLES})

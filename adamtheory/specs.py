@@ -199,13 +199,13 @@ class OptimizerSpec:
                 "Adam and the sufficient condition does not apply (see its own regret bound)"
             )
 
-    def with_variant(self, variant: str) -> "OptimizerSpec":
+    def with_variant(self, variant: str) -> OptimizerSpec:
         """The same schedules under a preset variant (generic, torch, optax, keras)."""
         if variant not in VARIANTS:
             raise InputError(f"variant {variant!r} is unknown; use one of {', '.join(VARIANTS)}")
         return replace(self, **VARIANTS[variant])
 
-    def bind(self, **values) -> "OptimizerSpec":
+    def bind(self, **values) -> OptimizerSpec:
         """Give values to named parameters of the schedules (e.g. for one grid cell)."""
         return replace(
             self,

@@ -139,7 +139,7 @@ def test_memory_refusal_and_existing_output(tmp_path, capsys):
         "r = { values = { start", "r = { start").replace("400 } }", "400 }"))
     rc = sweep([f, "-o", tmp_path / "o", "--memory-limit", "300M", "--quiet"])
     err = capsys.readouterr().err
-    assert rc == 2 and "--stream" in err and not (tmp_path / "o").exists()
+    assert rc == 2 and "stream = true" in err and not (tmp_path / "o").exists()
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("")
     assert sweep([write(tmp_path, SMALL, "b.toml"), "-o", tmp_path / "full", "--quiet"]) == 2

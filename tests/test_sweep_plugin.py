@@ -12,10 +12,9 @@ import sys
 import numpy as np
 import pytest
 
-from adamtheory.cli import main
-from adamtheory.sweep import load, loads, open_results
 from adamtheory import simulators
-from adamtheory.sweep import backends, plugin
+from adamtheory.cli import main
+from adamtheory.sweep import backends, load, loads, open_results, plugin
 
 TOY = '''
 import numpy as np

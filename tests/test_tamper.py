@@ -262,5 +262,6 @@ def test_second_writer_refused_at_the_start(work, capsys):
 def test_unreachable_scheduler_leaves_nothing(work, capsys):
     pytest.importorskip("distributed")
     one_line_exit_2(capsys, ["sweep", "s.toml", "-o", "new", "--scheduler",
-                             "tcp://127.0.0.1:9", "--quiet"], "--scheduler")
+                             "tcp://127.0.0.1:9", "--quiet"],
+                    "scheduler tcp://127.0.0.1:9: cannot connect")
     assert not (work / "new").exists()

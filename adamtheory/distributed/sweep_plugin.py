@@ -34,9 +34,9 @@ Example sweep file: ``examples/dist_speedup.toml``::
 
 from __future__ import annotations
 
-import numpy as np
-
 from dataclasses import replace
+
+import numpy as np
 
 from ..simulators import ModuleSimulator
 from .compressors import NAMES as COMPRESSORS
@@ -158,7 +158,7 @@ def compute(settings: dict, seeds, steps: int, checkpoints) -> dict:
             rows.append(row)
         down = np.where(full["downlink"][sel].astype(str) == "same",
                         full["compressor"][sel].astype(str), full["downlink"][sel].astype(str))
-        f = lambda k, dt: full[k][sel].astype(dt)  # noqa: E731
+        f = lambda k, dt, sel=sel: full[k][sel].astype(dt)  # noqa: E731
         tabs = _tables(settings, f, int(steps), sel)
         res = simulate(
             p, int(steps), seeds[sel], **tabs, workers=f("workers", np.int64),

@@ -1,6 +1,7 @@
 """The engine's checkpoint metrics: one table of names, descriptions and plot labels.
 
-Every run of the engine records, at each checkpoint t (default: :func:`default_checkpoints`), the quantities below (in this order:
+Every run of the engine records, at each checkpoint t (default: :func:`default_checkpoints`),
+the quantities below (in this order:
 the order of the kernels' output arrays and of :class:`~adamtheory.engine.batch.BatchResult`).
 Results, the sweep dataset, the chunk files and the plots all read their names here.
 

@@ -52,7 +52,8 @@ class EngineSimulator:
     run_keys = ("grad_metrics", "regret", "block")
     schedules: dict = {}  # [optimizer] gives them; no default texts
     params = {
-        "eps": Param("float", 1e-8, "ε: v_0 = ε (generic), or added to sqrt(v) (torch/optax/keras)"),
+        "eps": Param("float", 1e-8,
+                     "ε: v_0 = ε (generic), or added to sqrt(v) (torch/optax/keras)"),
         "eps_root": Param("float", 0.0, "ε inside the square root (optax)"),
         "x0": Param("float", None, "starting point (every coordinate); default: the problem's"),
         "eps_mode": Param(EPS_MODES, "v0", "where ε enters (see adamtheory.specs)"),

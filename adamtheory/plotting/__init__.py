@@ -1,7 +1,8 @@
 """Figures: matplotlib (Agg backend), colour-blind-safe (Okabe-Ito) palette, paper-column sizes.
 
 * :func:`theory_map`: the checker's (s, r) map;
-* :func:`trace_figure`, :func:`trajectory_plot`: x_t, R_t/t (or other metrics) against t (:mod:`.traces`);
+* :func:`trace_figure`, :func:`trajectory_plot`: x_t, R_t/t (or other metrics) against t
+  (:mod:`.traces`);
 * :func:`phase_diagram`: a 2-d slice of a sweep's results (labels or a metric), with the
   checker's verdict on the same cells drawn over it (:mod:`.phase`);
 * :mod:`.cells` (slices and facets of results), :mod:`.geometry` (cell edges, outlines,

@@ -32,7 +32,8 @@ def theory_map(s_values, r_values, categories, exponents, path, title=None):
     s, r = np.asarray(s_values, float), np.asarray(r_values, float)
     ds, dr = np.diff(s).mean() / 2, np.diff(r).mean() / 2
     ax.imshow(codes, origin="lower", aspect="auto", cmap=ListedColormap([COLORS[k] for k in keys]),
-              vmin=-0.5, vmax=len(keys) - 0.5, extent=(s[0] - ds, s[-1] + ds, r[0] - dr, r[-1] + dr),
+              vmin=-0.5, vmax=len(keys) - 0.5,
+              extent=(s[0] - ds, s[-1] + ds, r[0] - dr, r[-1] + dr),
               interpolation="nearest")
     ex = np.asarray(exponents, float)
     if np.isfinite(ex).sum() > 3:

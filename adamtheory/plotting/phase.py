@@ -24,8 +24,7 @@ import numpy as np
 
 from ..engine.metrics import METRICS
 from ..errors import InputError
-from ..sweep.theory import (OVERLAYS, condition_mask, stored_theory,  # noqa: F401 (re-exported)
-                            theory_cells)
+from ..sweep.theory import OVERLAYS, condition_mask, stored_theory, theory_cells  # noqa: F401 (re-exported)
 from ._basic import output_path, wrap
 from .cells import fmt, parse_slices, select_cells, symbol  # noqa: F401 (re-exported)
 from .geometry import CURVES, CellAxis, curve_points, outline_segments
@@ -305,7 +304,8 @@ def _render(ds, res, xa, ya, metric, curves, title, lines, dpi):
     ttl = wrap(title or ds.attrs.get("title") or "phase diagram", int(52 * fig_w / 3.4))
     n_title = ttl.count("\n") + 1
     fig.suptitle(ttl, fontsize=8.5, y=0.995)
-    fig.text(0.5, 1 - (0.16 + 0.15 * n_title) / fig_h, _subtitle(ds, res), ha="center", va="top", fontsize=7)
+    fig.text(0.5, 1 - (0.16 + 0.15 * n_title) / fig_h, _subtitle(ds, res), ha="center",
+             va="top", fontsize=7)
     if handles:
         fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=5.8, frameon=False,
                    columnspacing=1.0, handlelength=1.6,

@@ -22,7 +22,7 @@ MAX_SERIES = len(PALETTE)
 
 
 def math_rate(text: str) -> str:
-    """``guaranteed, O(log(T)/T**(1/4))`` -> mathtext ``$O(\\log T / T^{1/4})$``."""
+    """``converges (Corollary 1), O(log(T)/T**(1/4))`` -> mathtext ``$O(\\log T / T^{1/4})$``."""
 
     def conv(m):
         e = m.group(0)
@@ -72,7 +72,8 @@ def trace_figure(rows: dict, path, title: str, legend_title: str | None = None,
                     ax.axhline(x_star, color="k", ls=":", lw=0.8, label=r"$x^\star = "
                                f"{x_star:g}$")
                 if box is not None:
-                    ax.set_ylim(box[0] - 0.04 * (box[1] - box[0]), box[1] + 0.04 * (box[1] - box[0]))
+                    pad = 0.04 * (box[1] - box[0])
+                    ax.set_ylim(box[0] - pad, box[1] + pad)
             elif vals.size and np.nanmin(vals) > 0:
                 ax.set_yscale("log")
             elif vals.size:  # stochastic regret against x* can be negative
@@ -90,20 +91,21 @@ def trace_figure(rows: dict, path, title: str, legend_title: str | None = None,
 
 
 def verdict_texts(source, cells: list) -> list:
-    """The checker's verdict on each cell as legend text: ``guaranteed, O(...)``, ``no
-    guarantee``, ``undecided`` or ``outside the family`` (AMSGrad).
+    """The checker's verdict on each cell as legend text: its
+    :func:`adamtheory.conditions.headline` (``converges (Corollary 1), O(...)``, ``no
+    guarantee: ...``, ``undecided: ...``) or ``outside the family`` (AMSGrad).
 
     ``source``: results' stored verdicts (:func:`adamtheory.sweep.theory.stored_theory`) or a
     sweep the caller loaded from a file it trusts (see
     :func:`adamtheory.sweep.theory.theory_cells`)."""
+    from ..conditions import headline
     from ..sweep.theory import theory_cells
 
     in_family = source.in_family(cells[0])
     if not in_family:
         return ["outside the family"] * len(cells)
     _, verdicts = theory_cells(source, cells)
-    return [f"guaranteed, {v.rate}" if v.converges else
-            ("no guarantee" if v.converges is False else "undecided") for v in verdicts]
+    return [headline(v) for v in verdicts]
 
 
 def trajectory_plot(ds, along: str, path, *, slices: dict | None = None, panels=None,

@@ -11,7 +11,8 @@ on ``simulator``), :mod:`.plugin` (the ``"settings"`` layout of the other simula
 :mod:`adamtheory.simulators`), :mod:`.axes`, :mod:`.optimizer`, :mod:`.tables`
 (factorized schedule tables), :mod:`.plan` (chunks, estimates), :mod:`.compute` (one chunk with
 the engine), :mod:`.store` (chunk files, checksums), :mod:`.dataset` (zarr assembly),
-:mod:`.backends` (in-process, processes, Dask), :mod:`.runner` (the ``sweep`` subcommand is :mod:`adamtheory.cli.sweep`),
+:mod:`.backends` (in-process, processes, Dask), :mod:`.runner` (the ``sweep`` subcommand is
+:mod:`adamtheory.cli.sweep`),
 :mod:`.identity` (the problem's identity and metadata for the fingerprint and the plots),
 :mod:`.theory` (the checker's verdicts, computed when the sweep runs and stored with it).
 

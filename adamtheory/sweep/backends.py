@@ -95,7 +95,8 @@ def run_processes(sweep, plan, out, pending, on_done, workers: int) -> None:
         _drain(futures, on_done)
     except cf.process.BrokenProcessPool:
         _POOLS.pop(workers, None)
-        raise RuntimeError("a worker process died (out of memory?); run again with --resume")
+        raise RuntimeError("a worker process died (out of memory?); run again, resuming the "
+                           "store") from None
 
 
 # ---------------------------------------------------------------------- Dask
@@ -135,7 +136,7 @@ def connect_dask(address=None, local=None) -> DaskConnection:
         from distributed import Client
     except ImportError:
         raise InputError("Dask is not installed: pip install 'adamtheory[dask]' (or "
-                         "'dask[distributed]') to use --scheduler or --dask-local") from None
+                         "'dask[distributed]') to use a scheduler or dask_local") from None
     if local:
         cluster = local_cluster(int(local))
         try:
@@ -147,7 +148,7 @@ def connect_dask(address=None, local=None) -> DaskConnection:
     try:
         client = Client(address, timeout="20s")
     except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(f"--scheduler {address}: cannot connect ({exc}); give the "
+        raise InputError(f"scheduler {address}: cannot connect ({exc}); give the "
                          "address of a running dask scheduler, e.g. "
                          "tcp://SCHEDULER-HOST:8786") from None
     return DaskConnection(client, None, None)

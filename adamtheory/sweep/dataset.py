@@ -19,9 +19,10 @@ back chunk by chunk in the order of its chunk grid, C order inside a chunk) and 
 consolidated metadata (everything but ``checksums`` itself); :func:`verify_store` (called by
 :func:`~.results.open_results` unless ``verify=False``) recomputes them and checks that the
 attributes agree with the fingerprint. A flipped byte, a deleted array chunk or an edited
-attribute is refused, never read as data. Stored as zarr (format 2: its fixed-width strings have a stable specification, unlike
-zarr 3's) with one zarr chunk per sweep chunk; :func:`open_results` or a plain
-``xarray.open_zarr(OUT / "results.zarr")`` reads it, ``ds.to_dataframe()`` makes a pandas table.
+attribute is refused, never read as data. Stored as zarr (format 2: its fixed-width strings have
+a stable specification, unlike zarr 3's) with one zarr chunk per sweep chunk;
+:func:`open_results` or a plain ``xarray.open_zarr(OUT / "results.zarr")`` reads it,
+``ds.to_dataframe()`` makes a pandas table.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def _verified(out, cid, fp, plan) -> dict:
         arrays, _ = read_chunk(out, cid, fp, plan.chunk_configs(cid), plan.box(cid))
     except InvalidChunk as exc:
         raise StoreError(f"chunk {cid} in {str(out)!r} is invalid ({exc}); run the sweep again "
-                         "with --resume to recompute it") from None
+                         "resuming the store to recompute it") from None
     return arrays
 
 

@@ -77,8 +77,8 @@ def read_text(path) -> str:
         with open(p, "rb") as f:  # size cap: never read /dev/zero past 16 MB
             data = f.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
-            raise SweepFileError(f"sweep file {str(p)!r} is larger than {MAX_INPUT_BYTES >> 20} MB; "
-                                 "is it the right file?")
+            raise SweepFileError(f"sweep file {str(p)!r} is larger than "
+                                 f"{MAX_INPUT_BYTES >> 20} MB; is it the right file?")
         return data.decode("utf-8")
     except FileNotFoundError:
         raise SweepFileError(f"sweep file {str(p)!r} not found") from None

@@ -157,7 +157,7 @@ def make_plan(sweep, processes: int = 1, chunk_size: int | None = None, stream=N
             f"but {human(avail)} is available; reduce steps or chunk_size")
     need = base + (2 * results if not stream else 2 * c * per_cfg)
     if need > avail:
-        hint = ("; set stream = true in [run] (or --stream) to assemble the results on disk"
+        hint = ("; set stream = true in [run] to assemble the results on disk"
                 if not stream else "; reduce the grid, seeds or checkpoints")
         raise SweepFileError(
             f"[grid]: {n} configurations need about {human(need)} of memory (results "

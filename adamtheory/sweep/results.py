@@ -60,11 +60,11 @@ def open_results(path, partial: bool = False, verify: bool = True):
                              f"{first}); run the sweep again") from None
     meta = read_store_meta(p)
     if meta is None:
-        raise StoreError(f"{str(p)!r} holds no sweep results; give the -o directory of a sweep")
+        raise StoreError(f"{str(p)!r} holds no sweep results; give the output directory of a sweep")
     if not partial:
         n = len(list((p / "chunks").glob("c*.json")))
         raise StoreError(f"the sweep in {str(p)!r} is not finished ({n} of {meta['n_chunks']} "
-                         "chunks); run it again with --resume, or open_results(path, "
+                         "chunks); run it again resuming the store, or open_results(path, "
                          "partial=True)")
     from .config import loads
     from .plan import make_plan

@@ -24,14 +24,14 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputError
 from . import backends, config, tables, theory
-from .frame import SweepBase
 from .dataset import assemble
 from .errors import StoreError
+from .frame import SweepBase
 from .plan import cpu_count, human, make_plan
 from .progress import SweepProgress
 from .store import LOCK, Lock, differences, init_store, read_store_meta, scan, write_manifest
@@ -40,23 +40,23 @@ MANIFEST_EVERY = 2.0  # seconds between manifest rewrites while running
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _check_options(workers, scheduler, dask_local, chunk_size):
     if not isinstance(workers, int) or workers < 1:
-        raise InputError(f"--workers must be an integer >= 1, got {workers!r}")
+        raise InputError(f"workers must be an integer >= 1, got {workers!r}")
     if scheduler and dask_local:
-        raise InputError("give either --scheduler ADDRESS or --dask-local N, not both")
+        raise InputError("give either scheduler (an address) or dask_local (a count), not both")
     if dask_local is not None and (not isinstance(dask_local, int) or dask_local < 1):
-        raise InputError(f"--dask-local must be an integer >= 1, got {dask_local!r}")
+        raise InputError(f"dask_local must be an integer >= 1, got {dask_local!r}")
     if (scheduler or dask_local) and workers != 1:
-        raise InputError("--workers is for local processes; with Dask the cluster's workers run "
+        raise InputError("workers is for local processes; with Dask the cluster's workers run "
                          "the chunks")
     if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
-        raise InputError(f"--chunk-size must be an integer >= 1, got {chunk_size!r}")
+        raise InputError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
     if scheduler or dask_local:
-        _need("distributed", "--scheduler and --dask-local")
+        _need("distributed", "scheduler and dask_local")
 
 
 def _need(module: str, what: str) -> None:
@@ -69,13 +69,13 @@ def _need(module: str, what: str) -> None:
 def _existing_store(out: Path, sweep, resume: bool):
     """The chunk shape of a store to resume, or None for a fresh directory."""
     if out.exists() and not out.is_dir():
-        raise StoreError(f"-o {str(out)!r} is a file; give a directory for the results")
+        raise StoreError(f"the output {str(out)!r} is a file; give a directory for the results")
     if not out.exists() or not any(q.name != LOCK for q in out.iterdir()):
         return None
     meta = read_store_meta(out)
     if not resume:
-        raise StoreError(f"{str(out)!r} already exists; add --resume to finish the sweep in it, "
-                         "or choose another -o")
+        raise StoreError(f"{str(out)!r} already exists; resume the sweep in it (resume), or "
+                         "choose another output directory")
     if meta is None:
         raise StoreError(f"{str(out)!r} is not empty and holds no sweep; choose another -o")
     if meta.get("fingerprint") != sweep.fingerprint:
@@ -149,7 +149,7 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
         processes = 1 if dask else workers
         plan = make_plan(sweep, processes, chunk_size, stream, memory_limit, chunk)
         if plan.stream:
-            _need("dask", "stream = true and --stream")
+            _need("dask", "stream = true")
         say(plan.describe(sweep, backends.cores_for(workers, dask_local)))
         keep = in_process and plan.tables_mode == "global"
         tabs = tables.validate(sweep, keep=keep)

@@ -90,7 +90,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 def _oserror(exc: OSError, what: str) -> StoreError:
     reason = exc.strerror or str(exc)
     return StoreError(f"cannot write {what}: {reason} ({exc.filename or ''}); finished chunks "
-                      "are kept: fix it (free space, permissions) and run again with --resume")
+                      "are kept: fix it (free space, permissions) and run again, resuming the store")
 
 
 # ---------------------------------------------------------------------- chunks
@@ -273,7 +273,7 @@ class Lock:
         self.path = Path(out) / LOCK
         self.fd = None
 
-    def acquire(self) -> "Lock":
+    def acquire(self) -> Lock:
         import fcntl
 
         try:

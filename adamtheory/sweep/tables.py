@@ -21,6 +21,7 @@ from ..specs import check_range
 from .errors import SweepFileError
 from .optimizer import ROLES
 
+
 def _where(sweep, role, row) -> str:
     vals = sweep.row_values(role, row)
     return (" for " + ", ".join(f"{k} = {v:g}" for k, v in vals.items())) if vals else ""

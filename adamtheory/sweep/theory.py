@@ -278,7 +278,7 @@ def theory_cells(source, cells, condition: str = "theory", workers: int = 1):
     return condition_mask(out, condition), out
 
 
-def stored_theory(ds) -> "StoredTheory":
+def stored_theory(ds) -> StoredTheory:
     """The checker's verdicts stored with the results ``ds`` (read as data, never recomputed
     from the stored sweep file)."""
     return StoredTheory(ds)
