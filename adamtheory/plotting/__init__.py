@@ -13,7 +13,7 @@
 """
 
 from ..sweep.theory import theory_cells
-from ._basic import COLORS, theory_map
+from ._basic import COLORS, output_path, theory_map
 from .cells import select_cells
 from .geometry import CURVES
 from .phase import LABEL_COLORS, PhaseResult, phase_diagram
@@ -22,4 +22,4 @@ from .traces import trace_figure, trajectory_plot
 
 __all__ = ["COLORS", "LABEL_COLORS", "CURVES", "theory_map", "trace_figure", "trajectory_plot",
            "phase_diagram", "select_cells", "theory_cells", "PhaseResult", "rate_plot",
-           "rate_series"]
+           "rate_series", "output_path"]

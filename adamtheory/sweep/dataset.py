@@ -40,7 +40,7 @@ from ..engine import FLAG_NAMES, LABELS
 from ..engine.metrics import DESCRIPTIONS as METRIC_DESCRIPTIONS
 from ..engine.metrics import NAMES as METRICS
 from .errors import StoreError
-from .store import InvalidChunk, _oserror, read_chunk
+from .store import InvalidChunk, oserror, read_chunk
 
 RESULTS = "results.zarr"
 _LABELS = np.array(list(LABELS) + [""], dtype="<U9")  # "" = not computed (partial datasets)
@@ -168,7 +168,7 @@ def assemble(out, sweep, plan, attrs: dict, theory: dict | None = None) -> Path:
             tmp.rename(final)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise _oserror(exc, f"the assembled dataset {str(final)!r}") from None
+        raise oserror(exc, f"the assembled dataset {str(final)!r}") from None
     return final
 
 

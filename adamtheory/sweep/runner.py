@@ -243,7 +243,7 @@ def _create(out: Path) -> Path | None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from .store import _oserror
+        from .store import oserror
 
-        raise _oserror(exc, f"the result store {str(out)!r}") from None
+        raise oserror(exc, f"the result store {str(out)!r}") from None
     return top

@@ -87,10 +87,12 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def _oserror(exc: OSError, what: str) -> StoreError:
+def oserror(exc: OSError, what: str) -> StoreError:
+    """The one-line StoreError for an OSError while writing ``what`` (finished chunks kept)."""
     reason = exc.strerror or str(exc)
     return StoreError(f"cannot write {what}: {reason} ({exc.filename or ''}); finished chunks "
-                      "are kept: fix it (free space, permissions) and run again, resuming the store")
+                      "are kept: fix it (free space, permissions) and run again, resuming the "
+                      "store")
 
 
 # ---------------------------------------------------------------------- chunks
@@ -114,7 +116,7 @@ def write_chunk(out, fingerprint: str, cid: int, arrays: dict, meta: dict, box=N
         atomic_write(chunk_path(out, cid), data)
         atomic_write(record_path(out, cid), json.dumps(rec).encode())
     except OSError as exc:
-        raise _oserror(exc, f"chunk {cid} to {Path(out) / 'chunks'}") from None
+        raise oserror(exc, f"chunk {cid} to {Path(out) / 'chunks'}") from None
     return rec
 
 
@@ -204,7 +206,7 @@ def scan(out, plan, fingerprint: str) -> tuple[dict, list]:
                 except FileNotFoundError:
                     pass
                 except OSError as e:
-                    raise _oserror(e, f"(remove invalid) chunk {cid}") from None
+                    raise oserror(e, f"(remove invalid) chunk {cid}") from None
     return done, bad
 
 
@@ -229,7 +231,7 @@ def init_store(out, sweep, plan) -> None:
             meta["problem_info"] = info
         atomic_write(out / "store.json", json.dumps(meta, indent=1).encode())
     except OSError as exc:
-        raise _oserror(exc, f"the result store {str(out)!r}") from None
+        raise oserror(exc, f"the result store {str(out)!r}") from None
 
 
 def read_store_meta(out) -> dict | None:
@@ -279,7 +281,7 @@ class Lock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise _oserror(exc, f"the lock file {str(self.path)!r}") from None
+            raise oserror(exc, f"the lock file {str(self.path)!r}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -312,4 +314,4 @@ def write_manifest(out, records: dict, extra: dict | None = None) -> None:
     try:
         atomic_write(Path(out) / "manifest.json", json.dumps(body, indent=1).encode())
     except OSError as exc:
-        raise _oserror(exc, "manifest.json") from None
+        raise oserror(exc, "manifest.json") from None
