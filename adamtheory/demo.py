@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .conditions import check, check_many
+from .conditions import check, check_many, headline
 from .plotting import theory_map
 from .plotting.traces import trace_figure
 from .schedules import constant, one_minus_power, power
@@ -53,7 +53,7 @@ def run_demo(out: Path, quick: bool = False, workers: int = 2, echo=print) -> di
     for name in ("adam", "rmsprop", "adagrad", "adaema", "adamnc"):
         v = check(named(name))
         result["named"][name] = v.to_dict()
-        echo(f"  {name:<8} converges={str(v.converges):<5}  rate={v.rate or '-':<20} {v.bound}")
+        echo(f"  {name:<8} {headline(v)}")
     n_s, n_r = (8, 9) if quick else (24, 25)
     s_values = [Fraction(k, n_s) * Fraction(6, 5) for k in range(1, n_s + 1)]
     r_values = [Fraction(2 * k, n_r - 1) for k in range(n_r)]
