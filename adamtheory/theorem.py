@@ -228,9 +228,18 @@ def schedule_sequences(alpha, beta, theta) -> dict:
     dvar = np.concatenate([[0.0], np.abs(np.diff(bn))])
     return {"alpha": alpha, "beta": beta, "theta": theta, "omega": om, "chi": chi, "b_next": bn,
             "S1": S1, "S1_prev": S1p, "p": p, "p_D": p_D, "p_S": p_S, "p_V": p_V, "q": q,
-            "neglog_theta": -logth, "L": Lcum, "Pi": np.exp(-Lcum),
+            "neglog_theta": -logth, "L": Lcum, "Pi": np.exp(-Lcum), "one_minus_Pi": -np.expm1(-Lcum),
             "S": np.cumsum(alpha * np.sqrt(om)), "D": np.cumsum(dalpha), "V": np.cumsum(dvar),
             "sum_alpha": np.cumsum(alpha), "min_alpha": np.minimum.accumulate(alpha)}
+
+
+def capped_log_moment(Lcum: np.ndarray, r: float, d: int) -> np.ndarray:
+    """Λ_t = d log(Π_t + (1-Π_t) r), Π_t = exp(-L_t), r = min(G²/d, G_c²)/ε, evaluated without
+    cancellation: the sum of two positive terms when r < 1, d log1p((1-Π_t)(r-1)) with
+    1-Π_t = -expm1(-L_t) when r ≥ 1."""
+    if r < 1.0:
+        return d * np.log(np.exp(-Lcum) - np.expm1(-Lcum) * r)
+    return d * np.log1p(-np.expm1(-Lcum) * (r - 1.0))
 
 
 def log_sum_bound(v: np.ndarray, Lam: np.ndarray, Lcum: np.ndarray, neglog: np.ndarray, d: int):
@@ -274,8 +283,7 @@ def _numerators(seq, L, G, Delta_f, d, eps, G_coord, lambdas, rhos, theta_stars)
     """Yield (params, N_T array over T = 1..n, parts) for every grid point of Theorem 2."""
     Gc, Gm2, M = _problem_scalars(G, d, eps, G_coord)
     n = seq["alpha"].size
-    Pi = seq["Pi"]
-    Lam = d * np.log(Pi + (1.0 - Pi) * Gm2 / eps)
+    Lam = capped_log_moment(seq["L"], Gm2 / eps, d)
     chi, q, p, bn = seq["chi"], seq["q"], seq["p"], seq["b_next"]
     ebar = p + q
     coef_e = Gc + 1.5 * L * ebar

@@ -92,7 +92,8 @@ def run_grid(specs_text, problems, steps: int, seeds) -> dict:
             b = bounds[i]
             lhs_w = weighted_lhs(dense, mean43[:, j], specs[i].alpha.values(steps))[pos]
             row = {"problem": name, "spec": specs_text[i]}
-            for key, stm in b.statements.items():
+            stms = {**b.statements, "theorem-1": b.values}   # values: Theorem 1 as returned
+            for key, stm in stms.items():
                 side = bounds_mod.STATEMENT_LHS[key]
                 meas = lhs["uniform"][:, j] if side == "uniform" else lhs_w
                 r = stm / meas
@@ -111,9 +112,9 @@ def run_grid(specs_text, problems, steps: int, seeds) -> dict:
                             "measured_T": float(meas[-1]), "bound_T": float(stm[-1])}
             # the tightest statement at each checkpoint: the smallest bound/measured ratio over
             # the statements (each a valid bound on its own left side)
-            best = np.min([np.asarray(b.statements[key]) / (
+            best = np.min([np.asarray(stms[key]) / (
                 lhs["uniform"][:, j] if bounds_mod.STATEMENT_LHS[key] == "uniform" else lhs_w)
-                for key in b.statements], axis=0)
+                for key in stms], axis=0)
             ratios.extend(best.tolist())
             k = int(np.argmin(best))
             old = row["theorem-1"]

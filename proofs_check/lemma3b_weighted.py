@@ -35,7 +35,7 @@ import time
 
 import numpy as np
 
-from adamtheory.theorem import log_sum_bound
+from adamtheory.theorem import capped_log_moment, log_sum_bound
 
 from ._result import PROPERTY, LemmaResult
 from ._search import Mutant, lemma_result, refute
@@ -69,16 +69,20 @@ def _claim(neg=True, logth=True, coord_div=1.0):
         EX, G2, Gc2, d, u = exact(c)
         theta, eps = np.asarray(c["theta"], float), float(c["eps"])
         Lc = -np.cumsum(np.log(theta))
-        Pi = np.exp(-Lc)
         Gm2 = min(G2 / d, Gc2 / coord_div)
-        Lam = d * np.log(Pi + (1.0 - Pi) * Gm2 / eps)
+        Lam = capped_log_moment(Lc, Gm2 / eps, d)
         nl = -np.log(theta) if logth else np.zeros(theta.size)
         out = []
         for tb in sorted({1, min(2, theta.size)}):
             ub = np.where(np.arange(theta.size) < tb - 1, 0.0, u)
             F = log_sum_bound(ub, Lam, Lc if neg else np.zeros_like(Lc), nl, d)
             burn = d * float(np.sum(u[: tb - 1]))
-            out.append((float(u @ EX), burn + float(F[-1]), float(np.sum(u)) * d))
+            # float rounding: Λ_t is a log of a number that may be within ω_t of 1, and it nearly
+            # cancels d(-log θ_t) when G_c² ≪ ε; allow a few ulps of each term's magnitude (at
+            # least 1: the log's argument), summed with the weights
+            mag = float(np.sum(u * d * (1.0 + np.abs(Lam) + Lc + np.abs(nl))))
+            out.append((float(u @ EX), burn + float(F[-1]) + 64 * np.finfo(float).eps * mag,
+                        float(np.sum(u)) * d))
         return out
     return pairs_f
 

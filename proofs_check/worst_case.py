@@ -22,6 +22,12 @@ Used in: ``adamtheory prove --worst-case``, figure (e)'s manifest entry, the REA
 table. PEPit's performance estimation is the model of the idea (there for first-order methods,
 exactly; here by search).
 
+Used in: ``adamtheory prove --worst-case`` (and every ``adamtheory prove``), figure (e)'s
+manifest entry, the tightness table of docs/derivations.md §8 and the README.
+
+Method: search (:func:`adamtheory.tightness.search`: Nelder-Mead over the family's six
+parameters from random starts; quick: T = 300, 3 starts; full: T = 1000, 8 starts).
+
 >>> # search(("0.05/sqrt(t)", "0", "1 - 0.5/t"), T=300, starts=4)["uniform"]["ratio"] < 1
 """
 

@@ -150,3 +150,28 @@ def test_results_are_json_serializable():
     r = R.run_one("lemma7_holder", quick=True)
     d = json.loads(json.dumps(r.to_dict(), default=lambda o: o.item() if isinstance(o, np.generic) else str(o)))
     assert d["passed"] and d["method"] == "symbolic + property"
+
+
+def test_end_to_end_detects_a_theorem2_statement_that_is_too_small(monkeypatch):
+    from adamtheory import bounds
+    from proofs_check import end_to_end as m
+
+    real = bounds.generic_bound
+
+    def small(*a, **k):
+        b = real(*a, **k)
+        if b.applicable:
+            b.statements["theorem-2-weighted"] = b.statements["theorem-2-weighted"] * 1e-9
+        return b
+
+    monkeypatch.setattr(bounds, "generic_bound", small)
+    rep = m.run_grid([("0.05/sqrt(t)", "0", "1 - 0.5/t")], [("nonconvex-separable", {})], 300, [0])
+    assert rep["violations"] and rep["violations"][0]["statement"] == "theorem-2-weighted"
+
+
+def test_worst_case_stays_below_the_bound_and_finds_something():
+    from proofs_check import worst_case as W
+
+    r = W.search(W.SCHEDULES[0], T=200, starts=2, maxfev=60)
+    for key in ("uniform", "alpha-weighted"):
+        assert 1e-4 < r[key]["ratio"] <= 1.0, r[key]
