@@ -261,7 +261,7 @@ def test_an_invalid_chunk_is_not_assembled(sweep, tmp_path):
     with pytest.raises(StoreError) as exc:
         assemble(tmp_path, sweep, plan, {})
     msg = str(exc.value)
-    assert "chunk 2" in msg and "--resume" in msg and "\n" not in msg
+    assert "chunk 2" in msg and "recompute it" in msg and "\n" not in msg
     assert not (tmp_path / RESULTS).exists()
 
 

@@ -237,13 +237,14 @@ def test_write_failure_is_one_line_naming_the_fix(tmp_path):
     with pytest.raises(StoreError) as exc:
         S.write_chunk(blocker, FP, 0, arrays(2, 0), {}, ((0, 2),))
     msg = str(exc.value)
-    assert "\n" not in msg and "chunk 0" in msg and "--resume" in msg
+    assert "\n" not in msg and "chunk 0" in msg and "run again" in msg
 
 
 # ---------------------------------------------------------------------- store metadata
 def fake_sweep(text="[grid]\n", version="9.9"):
     canon = {"version": version, "sweep_sha256": hashlib.sha256(text.encode()).hexdigest()}
-    return SimpleNamespace(text=text, fingerprint=FP, canonical=lambda: canon)
+    return SimpleNamespace(text=text, fingerprint=FP, canonical=lambda: canon,
+                           store_info=lambda: {"dim": 2})
 
 
 def test_init_store_and_read_back(tmp_path):
@@ -253,6 +254,7 @@ def test_init_store_and_read_back(tmp_path):
     assert meta["format"] == S.FORMAT and meta["fingerprint"] == FP
     assert meta["shape"] == list(p.shape) and meta["chunk"] == list(p.chunk)
     assert meta["n_chunks"] == p.n_chunks and meta["canonical"] == fake_sweep().canonical()
+    assert meta["problem_info"] == {"dim": 2}  # what reading it back needs
     assert (tmp_path / "o" / "sweep.toml").read_text() == "[grid]\n"
     assert (tmp_path / "o" / "chunks").is_dir()
     assert S.read_store_meta(tmp_path / "empty") is None
