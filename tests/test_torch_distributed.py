@@ -9,12 +9,16 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import counterexamples as cx  # noqa: E402
-
 from adamtheory.distributed import simulator as sim  # noqa: E402
 from adamtheory.distributed.compressors import decode, encode, get  # noqa: E402
 from adamtheory.schedules import Schedule  # noqa: E402
 from adamtheory.torch.distributed import (  # noqa: E402
-    decode_packed, encode_packed, launch, pack_bits, unpack_bits)
+    decode_packed,
+    encode_packed,
+    launch,
+    pack_bits,
+    unpack_bits,
+)
 from adamtheory.torch.experiments import least_squares_rank  # noqa: E402
 
 PROBLEM = "ef-least-squares"

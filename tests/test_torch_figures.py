@@ -4,8 +4,7 @@ estimate of experiment (i)."""
 import numpy as np
 import pytest
 
-from adamtheory.figures import FIGURES
-from adamtheory.figures import torch_common
+from adamtheory.figures import FIGURES, torch_common
 from adamtheory.figures.shape import Job
 
 

@@ -45,7 +45,8 @@ def draw(job: Job, parts: dict) -> dict:
             bits, loss = np.array(r["bits"], float), np.array(r["loss"], float)
             diverged = bool(not np.all(np.isfinite(loss)) or loss.max() > DIVERGED)
             shown = np.where(np.isfinite(loss) & (loss <= DIVERGED), loss, np.nan)
-            label = f"{name}, {'EF' if ef == 'ef' else 'no EF'}" + (" (diverged)" if diverged else "")
+            label = f"{name}, {'EF' if ef == 'ef' else 'no EF'}"
+            label += " (diverged)" if diverged else ""
             ax.loglog(bits, shown, ls, color=color, label=label)
             summary[f"{name}|{ef}"] = {"final_loss": float(loss[-1]) if np.isfinite(loss[-1])
                                        else None, "diverged": diverged,

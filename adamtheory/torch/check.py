@@ -216,15 +216,16 @@ def _map_group(optimizer, group: dict):
                 outside.append(f"decoupled weight decay λ = {wd:g} (x ← (1 - lr λ) x) is outside "
                                "the theorem")
             else:
-                notes.append(f"weight decay λ = {wd:g} adds λ x to the gradient: the verdict is for "
-                             "the objective f + (λ/2)||x||²")
+                notes.append(f"weight decay λ = {wd:g} adds λ x to the gradient: the verdict "
+                             "is for the objective f + (λ/2)||x||²")
     elif isinstance(optimizer, torch.optim.RMSprop):
         beta, theta = 0.0, group["alpha"]
         if group.get("momentum", 0):
-            outside.append(f"momentum {group['momentum']:g} (heavy ball on the preconditioned step) "
-                           "is not the Generic Adam moment")
+            outside.append(f"momentum {group['momentum']:g} (heavy ball on the preconditioned "
+                           "step) is not the Generic Adam moment")
         if group.get("centered"):
-            outside.append("centered=True (v minus the squared mean) is outside the Generic Adam form")
+            outside.append("centered=True (v minus the squared mean) is outside the Generic "
+                           "Adam form")
         if wd:
             notes.append(f"weight decay λ = {wd:g}: the verdict is for f + (λ/2)||x||²")
     elif isinstance(optimizer, torch.optim.Adagrad):
@@ -239,15 +240,15 @@ def _map_group(optimizer, group: dict):
         if wd:
             notes.append(f"weight decay λ = {wd:g}: the verdict is for f + (λ/2)||x||²")
     else:
-        raise InputError(f"check() knows GenericAdam, torch.optim.Adam, AdamW, RMSprop and Adagrad, "
-                         f"not {name}")
+        raise InputError(f"check() knows GenericAdam, torch.optim.Adam, AdamW, RMSprop and "
+                         f"Adagrad, not {name}")
     if group.get("maximize"):
         notes.append("maximize=True: the verdict is for minimizing -f")
     theta_s = Schedule(1 - 1 / T, (), "1 - 1/t") if theta is None else \
         Schedule(_r(theta, "theta"), (), repr(float(theta)))
-    spec = OptimizerSpec(Schedule(alpha, (), str(alpha)), Schedule(_r(beta, "beta"), (), repr(float(beta))),
-                         theta_s, eps=eps, eps_mode=eps_mode, bias_correction=bc, amsgrad=ams,
-                         name=name)
+    beta_s = Schedule(_r(beta, "beta"), (), repr(float(beta)))
+    spec = OptimizerSpec(Schedule(alpha, (), str(alpha)), beta_s, theta_s, eps=eps,
+                         eps_mode=eps_mode, bias_correction=bc, amsgrad=ams, name=name)
     return spec, notes, outside
 
 
@@ -294,7 +295,8 @@ def check(optimizer, scheduler=None, horizon: int | None = None) -> list[GroupVe
         raise InputError(f"check() takes a torch.optim.Optimizer, got {type(optimizer).__name__}")
     if scheduler is not None:
         if not isinstance(scheduler, (_sched.LRScheduler, _sched.ReduceLROnPlateau)):
-            raise InputError(f"scheduler must be a torch LR scheduler, got {type(scheduler).__name__}")
+            raise InputError(f"scheduler must be a torch LR scheduler, got "
+                             f"{type(scheduler).__name__}")
         if scheduler.optimizer is not optimizer:
             raise InputError("the scheduler belongs to another optimizer; give the optimizer it "
                              "was built with")
@@ -321,21 +323,22 @@ def check(optimizer, scheduler=None, horizon: int | None = None) -> list[GroupVe
                 if sampled is None:
                     sampled = _sample(scheduler, optimizer, horizon_n)
                 factor = _tabulated(sampled[i], f"{type(scheduler).__name__}_group{i}")
-                how = (f"{type(scheduler).__name__} sampled on t = 1..{horizon_n}; items decided by "
-                       "numeric certificates on that range")
+                how = (f"{type(scheduler).__name__} sampled on t = 1..{horizon_n}; items decided "
+                       "by numeric certificates on that range")
                 numeric_range, symbolic = horizon_n, False
         alpha = Schedule(factor * spec.alpha.bound_expr, (),
                          f"{factor} * ({spec.alpha})" if symbolic else f"sampled × ({spec.alpha})")
         spec = replace(spec, alpha=alpha)
         if spec.amsgrad is not None:
-            out.append(GroupVerdict(i, name, None, f"undecided: amsgrad={spec.amsgrad} (running max "
-                                    "of v) is outside the Generic Adam family; its own regret bound "
-                                    "applies", spec, None, how, tuple(notes + outside)))
+            why = (f"undecided: amsgrad={spec.amsgrad} (running max of v) is outside the "
+                   "Generic Adam family; its own regret bound applies")
+            out.append(GroupVerdict(i, name, None, why, spec, None, how, tuple(notes + outside)))
             continue
         try:
             verdict = conditions.check(spec, numeric_range=numeric_range, symbolic=symbolic)
         except OutsideFamilyError as exc:  # pragma: no cover - amsgrad handled above
-            out.append(GroupVerdict(i, name, None, str(exc), spec, None, how, tuple(notes + outside)))
+            out.append(GroupVerdict(i, name, None, str(exc), spec, None, how,
+                                    tuple(notes + outside)))
             continue
         except ScheduleError as exc:
             out.append(GroupVerdict(i, name, False, f"no guarantee: the schedules leave the "

@@ -27,13 +27,14 @@ Bits (:attr:`EfficientAdam.bits_sent`) are counted as the simulator counts them:
 N · bits(Q_w) to the uplink (the length of the N encoded messages) and N · bits(Q_s) to the
 downlink (the server's message to each of the N workers).
 
-``server-adam``: :func:`compressed_allreduce_hook` for ``DistributedDataParallel.register_comm_hook``
-with a :class:`CompressionState`: each rank compresses its gradient bucket with worker error
-feedback, the encoded messages are all-gathered and averaged, and every rank's optimizer (e.g.
-:class:`~adamtheory.torch.GenericAdam`) runs Adam on the average: the simulator's server-adam
-placement with an identity downlink (every rank computes the server's update itself).
+``server-adam``: :func:`compressed_allreduce_hook` for
+``DistributedDataParallel.register_comm_hook`` with a :class:`CompressionState`: each rank
+compresses its gradient bucket with worker error feedback, the encoded messages are
+all-gathered and averaged, and every rank's optimizer (e.g. :class:`~adamtheory.torch.GenericAdam`)
+runs Adam on the average: the simulator's server-adam placement with an identity downlink
+(every rank computes the server's update itself).
 
-:func:`launch` runs a function on N local processes (``torch.multiprocessing.spawn``, gloo on
+:func:`launch` runs a function on N local processes (forked by default, gloo on
 loopback) and returns each rank's result.
 """
 

@@ -49,11 +49,13 @@ def least_squares_rank(rank: int, world: int, cfg: dict) -> dict:
     ``cfg``: ``problem`` (catalog name), ``steps``, ``seed``, ``batch`` (b), ``alpha``,
     ``beta``, ``theta``, ``eps`` (schedule texts, v_0), ``runs``: a list of dicts with ``name``,
     ``kind`` ("efficient" or "hook"), ``compressor``, ``downlink``, ``ef_worker``,
-    ``ef_server``, ``steps`` (default ``cfg["steps"]``) and ``resume_at`` (a step at which optimizer and hook state go through
-    ``torch.save``/``torch.load(weights_only=True)`` into fresh objects).
+    ``ef_server``, ``steps`` (default ``cfg["steps"]``) and ``resume_at`` (a step at which
+    optimizer and hook state go through ``torch.save``/``torch.load(weights_only=True)`` into
+    fresh objects).
     """
-    import counterexamples as cx
     from torch.nn.parallel import DistributedDataParallel as DDP
+
+    import counterexamples as cx
 
     from ..distributed.simulator import sample_seed
 
@@ -66,7 +68,7 @@ def least_squares_rank(rank: int, world: int, cfg: dict) -> dict:
         kind = run["kind"]
         comp = run.get("compressor", "identity64")
 
-        def build(state=None):
+        def build(state=None, kind=kind, comp=comp, run=run):
             if kind == "efficient":
                 mod = _Linear(x0)
                 opt = EfficientAdam(mod.parameters(), compressor=comp,

@@ -54,7 +54,8 @@ def load_factory(target: str):
                          f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
     if isinstance(out, torch.optim.Optimizer):
         return out, None
-    if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[0], torch.optim.Optimizer):
+    if isinstance(out, (tuple, list)) and len(out) == 2 \
+            and isinstance(out[0], torch.optim.Optimizer):
         return out[0], out[1]
     raise InputError(f"--torch: {name}() must return an optimizer or (optimizer, scheduler), got "
                      f"{type(out).__name__}")

@@ -39,7 +39,7 @@ Examples
 >>> opt = GenericAdam([w], alpha="0.5/sqrt(t)", beta="0.9", theta="1 - 0.01/t")
 >>> w.grad = torch.ones(3, dtype=torch.float64)
 >>> opt.step()
->>> round(float(w[0]), 9)  # 1 - α_1 (1 - β) g / sqrt(θ_1 ε + (1 - θ_1) g²) = 1 - 0.5 · 0.1 / 0.1000000495
+>>> round(float(w[0]), 9)  # 1 - α_1 (1 - β) g / sqrt(θ_1 ε + (1 - θ_1) g²)
 0.500000247
 """
 
