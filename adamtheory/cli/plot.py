@@ -34,8 +34,9 @@ EPILOG_RATES = """examples (rates):
 
 
 def add_parser(sub) -> None:
-    from ..plotting.phase import CURVES, OVERLAYS
+    from ..plotting.geometry import CURVES
     from ..plotting.traces import MAX_SERIES
+    from ..sweep.theory import OVERLAYS
 
     p = sub.add_parser(
         "plot", help="draw figures from sweep results: phase diagrams with the theory overlay, "
@@ -148,7 +149,8 @@ def _check_output(args):
 
 
 def cmd_plot_phase(args) -> int:
-    from ..plotting.phase import parse_slices, phase_diagram
+    from ..plotting.cells import parse_slices
+    from ..plotting.phase import phase_diagram
     from ..sweep import open_results
 
     if not 1 <= args.workers <= 1024:
@@ -167,7 +169,7 @@ def cmd_plot_phase(args) -> int:
 
 
 def cmd_plot_trajectories(args) -> int:
-    from ..plotting.phase import parse_slices
+    from ..plotting.cells import parse_slices
     from ..plotting.traces import trajectory_plot
     from ..sweep import open_results
 
@@ -181,7 +183,7 @@ def cmd_plot_trajectories(args) -> int:
 
 def cmd_plot_rates(args) -> int:
     from ..limits import dumps
-    from ..plotting.phase import parse_slices
+    from ..plotting.cells import parse_slices
     from ..plotting.rates import RATE_NOTE, rate_plot, rate_series
     from ..sweep import open_results
 

@@ -17,8 +17,8 @@ CLI_ARGS = "--x beta2 --y beta1 --overlay SC4 --curve beta1=sqrt(beta2)"
 
 
 def compute(job: Job) -> dict:
-    from ..plotting.phase import theory_cells
     from ..sweep import load
+    from ..sweep.theory import theory_cells
 
     t0 = time.perf_counter()
     ds, path = sweep_dataset(job, "d")
