@@ -153,11 +153,11 @@ def refute(pairs_fn, strategy, encode=None, decode=None, n: int = 200, starts: i
 
 
 # --------------------------------------------------------------- parametrizations for the search
-def _sig(u):
+def sig(u):
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(u, float)))
 
 
-def _logit(p):
+def logit(p):
     p = np.clip(np.asarray(p, float), 1e-15, 1 - 1e-15)
     return np.log(p) - np.log1p(-p)
 
@@ -166,21 +166,21 @@ def enc_theta(theta):
     """θ non-decreasing in (0, 1) ↦ (logit ω_1, logit(ω_t/ω_{t-1})...)."""
     om = 1.0 - np.asarray(theta, float)
     r = np.concatenate([[om[0]], om[1:] / om[:-1]])
-    return _logit(r)
+    return logit(r)
 
 
 def dec_theta(u):
     """Inverse of :func:`enc_theta`: any real vector gives θ non-decreasing in (0, 1)."""
-    om = np.cumprod(np.clip(_sig(u), 1e-12, 1.0))
+    om = np.cumprod(np.clip(sig(u), 1e-12, 1.0))
     return 1.0 - np.maximum(om, 1e-15)
 
 
 def enc_unit(x, top=1.0):
-    return _logit(np.asarray(x, float) / top)
+    return logit(np.asarray(x, float) / top)
 
 
 def dec_unit(u, top=1.0):
-    return top * _sig(u)
+    return top * sig(u)
 
 
 _CODECS = {

@@ -83,10 +83,10 @@ def chain() -> dict:
     rhs = 2 * s["C_0"] * sp.sqrt(d * eps + G ** 2) * (s["Delta_f"] + total.subs(Phi, s["chi_1"] * Lam
                                                                                 + d * S / s["theta_1"]))
     poly = sp.Poly(sp.expand(rhs), S, D, V)
-    return {k: poly.coeff_monomial(m) for k, m in zip(_KEYS, (1, S, D, V))}
+    return {k: poly.coeff_monomial(m) for k, m in zip(KEYS, (1, S, D, V))}
 
 
-_KEYS = ("C", "C'", "C''", "C'''")
+KEYS = ("C", "C'", "C''", "C'''")
 
 
 def _point(rnd) -> dict:
@@ -108,12 +108,12 @@ def refute_constants(cs: dict, n: int = 200, seed: int = 0):
     (point, constant, claimed, needed).
     """
     ch = chain()
-    res = {k: sp.simplify(sp.expand(cs[k] - ch[k])) for k in _KEYS}
+    res = {k: sp.simplify(sp.expand(cs[k] - ch[k])) for k in KEYS}
     if all(r == 0 for r in res.values()):
         return res, None
     names = sorted(SYM)
     fns = {k: (sp.lambdify([SYM[x] for x in names], cs[k], "math"),
-               sp.lambdify([SYM[x] for x in names], ch[k], "math")) for k in _KEYS}
+               sp.lambdify([SYM[x] for x in names], ch[k], "math")) for k in KEYS}
     rnd = random.Random(seed)
     for _ in range(n):
         pt = _point(rnd)
@@ -168,7 +168,7 @@ def _halved_km(cs, s):
 MUTANT_SETS = (
     ("d missing in C' (d = 1 there)", _mutated(lambda cs, s: {"C'": cs["C'"].subs(s["d"], 1)})),
     ("C_0 of step 5 missing (every constant / C_0)",
-     _mutated(lambda cs, s: {k: cs[k] / s["C_0"] for k in _KEYS})),
+     _mutated(lambda cs, s: {k: cs[k] / s["C_0"] for k in KEYS})),
     ("sqrt(K) missing in C''", _mutated(lambda cs, s: {"C''": cs["C''"] / sp.sqrt(s["K"])})),
     ("the L B² K_m C_0² χ_1/(1-ρ) term of A halved", _mutated(_halved_km)),
     ("Λ without d in C", _mutated(lambda cs, s: {"C": cs["C"] - cs["P"] * cs["A"] * s["chi_1"]
@@ -184,7 +184,7 @@ def mutant_pairs(constants):
         cs, ch = constants(), chain()
         sub = {SYM[k]: v for k, v in pt.items()}
         return [(float(ch[k].subs(sub).evalf(30)), float(cs[k].subs(sub).evalf(30)),
-                 abs(float(ch[k].subs(sub).evalf(30))) + 1e-300) for k in _KEYS]
+                 abs(float(ch[k].subs(sub).evalf(30))) + 1e-300) for k in KEYS]
     return pairs_f
 
 

@@ -37,14 +37,14 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ._result import PROPERTY, LemmaResult, Violation, search
-from ._search import Mutant, lemma_result, _logit, _sig, refute, show
+from ._search import Mutant, lemma_result, logit, sig, refute, show
 
 LEMMA = "L2 decorrelation"
 STATEMENT = "E_t[G g/sqrt v] ≥ G²/(2 sqrt ṽ) - 2 sqrt(1-θ) σ E_t[g²/v]"
 
 
 @st.composite
-def _case(draw, unbiased=True):
+def case(draw, unbiased=True):
     if draw(st.booleans()):          # a rare large atom: the heavy two-point law
         q = 10 ** draw(st.floats(-4, -0.3))
         y = [draw(st.floats(-5, 5)), draw(st.floats(-1, 1)) * 10 ** draw(st.floats(0, 3))]
@@ -60,7 +60,7 @@ def _case(draw, unbiased=True):
     return {"y": np.array(y, float), "p": p, "theta": theta, "vprev": vprev, "bias": bias}
 
 
-def _terms(c):
+def terms(c):
     y, p, th, vp = c["y"], c["p"], c["theta"], c["vprev"]
     G = float(p @ y) + c["bias"]
     om = 1.0 - th
@@ -73,7 +73,7 @@ def _terms(c):
 
 def _claim(half=0.5, coef=lambda om: 2.0 * math.sqrt(om)):
     def pairs_f(c):
-        t = _terms(c)
+        t = terms(c)
         return [(half * t["G"] ** 2 / math.sqrt(t["vt"]), t["main"] + coef(t["om"]) * t["err"], t["scale"])]
     return pairs_f
 
@@ -83,7 +83,7 @@ pairs = _claim()
 
 def sides(c):
     """(left-hand side, right-hand side) of the lemma as stated (E_t[G g/sqrt v] ≥ ...)."""
-    t = _terms(c)
+    t = terms(c)
     return t["main"], 0.5 * t["G"] ** 2 / math.sqrt(t["vt"]) - 2.0 * math.sqrt(t["om"]) * t["err"]
 
 
@@ -100,26 +100,26 @@ MUTANTS = (
 )
 
 
-def _encode(c):
-    return np.r_[c["y"], np.log(c["p"]), _logit(c["theta"]), math.log(c["vprev"])], len(c["y"])
+def encode(c):
+    return np.r_[c["y"], np.log(c["p"]), logit(c["theta"]), math.log(c["vprev"])], len(c["y"])
 
 
-def _decode(x, k):
+def decode(x, k):
     z = np.exp(x[k:2 * k] - x[k:2 * k].max())
-    return {"y": x[:k], "p": z / z.sum(), "theta": float(np.clip(_sig(x[2 * k]), 1e-12, 1 - 1e-12)),
+    return {"y": x[:k], "p": z / z.sum(), "theta": float(np.clip(sig(x[2 * k]), 1e-12, 1 - 1e-12)),
             "vprev": math.exp(float(np.clip(x[2 * k + 1], -700, 700))), "bias": 0.0}
 
 
 def refute_claim(claim, quick: bool = False, seed: int = 0, shrink: bool = False):
     """This lemma's search (generator + local search) for a case where ``claim`` fails."""
-    return refute(claim, _case(), _encode, _decode, n=300 if quick else 3000,
+    return refute(claim, case(), encode, decode, n=300 if quick else 3000,
                   starts=2 if quick else 12, maxfev=200 if quick else 1500, seed=seed, shrink=shrink)
 
 
 def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
     res = refute_claim(pairs, quick, seed, shrink=True)
-    ev, cv = search(_case(unbiased=False), lambda c: sides(c)[1] > sides(c)[0] + 1e-6, 200, seed)
+    ev, cv = search(case(unbiased=False), lambda c: sides(c)[1] > sides(c)[0] + 1e-6, 200, seed)
     viol = [Violation("A3", "E_t[G g/sqrt ṽ] = G²/sqrt ṽ needs E_t g = ∇f(x_t)", ev is not None, cv,
                       show(ev) if ev else "", sides(ev)[1] if ev else None,
                       sides(ev)[0] if ev else None)]

@@ -30,7 +30,7 @@ from adamtheory.theorem import LAMBDAS
 
 from ._result import PROPERTY, LemmaResult
 from ._search import Mutant, lemma_result, refute
-from .lemma2_decorrelation import _case, _decode, _encode, _terms
+from .lemma2_decorrelation import case, decode, encode, terms
 
 LEMMA = "L2' decorrelation, free λ"
 STATEMENT = "E_t[G g/sqrt v] ≥ (1-λ) G²/sqrt ṽ - (1/λ) sqrt(1-θ) σ E_t[g²/v], λ ∈ (0, 1)"
@@ -38,7 +38,7 @@ STATEMENT = "E_t[G g/sqrt v] ≥ (1-λ) G²/sqrt ṽ - (1/λ) sqrt(1-θ) σ E_t[
 
 def _claim(main=lambda lam: 1.0 - lam, coef=lambda lam: 1.0 / lam, lambdas=LAMBDAS, root=True):
     def pairs_f(c):
-        t = _terms(c)
+        t = terms(c)
         w = math.sqrt(t["om"]) if root else t["om"]
         return [(main(lam) * t["G"] ** 2 / math.sqrt(t["vt"]),
                  t["main"] + coef(lam) * w * t["err"], t["scale"]) for lam in lambdas]
@@ -61,7 +61,7 @@ MUTANTS = (
 
 def refute_claim(claim, quick: bool = False, seed: int = 0, shrink: bool = False):
     """This lemma's search (Lemma 2's generator + local search) for a case where ``claim`` fails."""
-    return refute(claim, _case(), _encode, _decode, n=300 if quick else 3000,
+    return refute(claim, case(), encode, decode, n=300 if quick else 3000,
                   starts=2 if quick else 12, maxfev=200 if quick else 1500, seed=seed, shrink=shrink)
 
 

@@ -148,7 +148,7 @@ def _build(T, k, d, theta, mode, rng, scale, eps):
 
 
 @st.composite
-def _case(draw):
+def case(draw):
     if draw(st.integers(0, 3)) == 0:
         # the stationary regime: g² = v on every coordinate, constant θ and χ, as long a horizon
         # as the tree allows; there X_{t,k} = ω_t and the (d/θ_1) S_T term carries the bound
@@ -172,13 +172,13 @@ def _case(draw):
     return {"theta": theta, "chi": draw(chi_seq(T)), "eps": eps, "g": g, "p": p}
 
 
-def _encode(c):
+def encode(c):
     parts_ = [enc_theta(c["theta"]), np.log(c["chi"]), [math.log(c["eps"])]]
     parts_ += [g.ravel() for g in c["g"]] + [np.log(np.maximum(p, 1e-300)).ravel() for p in c["p"]]
     return np.concatenate(parts_), ([g.shape for g in c["g"]], [p.shape for p in c["p"]])
 
 
-def _decode(x, tmpl):
+def decode(x, tmpl):
     gshapes, pshapes = tmpl
     T = len(gshapes)
     out = {"theta": dec_theta(x[:T]), "chi": np.exp(np.clip(x[T:2 * T], -700, 700)),
@@ -199,7 +199,7 @@ def _decode(x, tmpl):
 
 def refute_claim(claim, quick: bool = False, seed: int = 0, shrink: bool = False):
     """This lemma's search (exact expectations on generated trees + local search)."""
-    return refute(claim, _case(), _encode, _decode, n=150 if quick else 2000,
+    return refute(claim, case(), encode, decode, n=150 if quick else 2000,
                   starts=2 if quick else 10, maxfev=300 if quick else 2000, seed=seed, shrink=shrink)
 
 

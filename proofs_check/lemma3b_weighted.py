@@ -39,7 +39,7 @@ from adamtheory.theorem import capped_log_moment, log_sum_bound
 
 from ._result import PROPERTY, LemmaResult
 from ._search import Mutant, lemma_result, refute
-from .lemma3_expectation import _case, _decode, _encode, deterministic
+from .lemma3_expectation import case, decode, encode, deterministic
 
 LEMMA = "L3' weighted log-sum, any weights"
 STATEMENT = ("E Σ_t u_t Σ_k X_{t,k} ≤ Σ (u_t-u_{t+1})⁺ Λ_t + d Σ (u_{t+1}-u_t)⁺ L_t "
@@ -104,7 +104,7 @@ MUTANTS = (
 
 def refute_claim(claim, quick: bool = False, seed: int = 0, shrink: bool = False):
     """Lemma 3 (in expectation)'s tree generator + local search for a case where ``claim`` fails."""
-    return refute(claim, _case(), _encode, _decode, n=150 if quick else 1500,
+    return refute(claim, case(), encode, decode, n=150 if quick else 1500,
                   starts=2 if quick else 10, maxfev=150 if quick else 1000, seed=seed, shrink=shrink)
 
 

@@ -97,7 +97,7 @@ MUTANTS = (
 
 
 @st.composite
-def _case(draw, sc4=True):
+def case(draw, sc4=True):
     if not sc4:
         T = draw(st.integers(1, 150))
         b = draw(st.floats(0.3, 0.95))
@@ -114,7 +114,7 @@ def _case(draw, sc4=True):
 
 def refute_claim(claim, quick: bool = False, seed: int = 0, shrink: bool = False):
     """This lemma's search (generator + local search) for a case where ``claim`` fails."""
-    return refute(claim, _case(), encode_case, decode_case, n=150 if quick else 2000,
+    return refute(claim, case(), encode_case, decode_case, n=150 if quick else 2000,
                   starts=2 if quick else 12, maxfev=200 if quick else 1500, seed=seed, shrink=shrink)
 
 
@@ -128,7 +128,7 @@ def _sc4_sides(c):
 def check(quick: bool = False, seed: int = 0) -> LemmaResult:
     t0 = time.perf_counter()
     res = refute_claim(pairs, quick, seed, shrink=True)
-    e4, c4 = search(_case(sc4=False), lambda c: _sc4_sides(c)[0] > 1e3 * _sc4_sides(c)[1],
+    e4, c4 = search(case(sc4=False), lambda c: _sc4_sides(c)[0] > 1e3 * _sc4_sides(c)[1],
                     60 if quick else 300, seed)
     viol = [Violation("SC4", "K_m < ∞ needs β²/(ρ θ_t) ≤ ρ < 1 after t_0", e4 is not None, c4,
                       show(e4) if e4 else "", _sc4_sides(e4)[0] if e4 else None,

@@ -41,7 +41,7 @@ from adamtheory.theorem import geometric_tail, momentum_recursion
 from ._gen import moments
 from ._result import PROPERTY, LemmaResult
 from ._search import Mutant, decode_case, encode_case, lemma_result, refute
-from .lemma4_momentum import _case
+from .lemma4_momentum import case
 
 LEMMA = "L1'/L4' momentum, exact weights"
 STATEMENT = ("ω_t m_t²/v_t ≤ S1_t; Σ_s b_{s+1}² α_s² m_s²/v_s ≤ Σ_{s<t_1} b² χ_s² S1_s + "
@@ -103,7 +103,7 @@ MUTANTS = (
 
 def refute_claim(claim, quick: bool = False, seed: int = 0, shrink: bool = False):
     """Lemma 4's generator + local search for a case where ``claim`` fails."""
-    return refute(claim, _case(), encode_case, decode_case, n=120 if quick else 1500,
+    return refute(claim, case(), encode_case, decode_case, n=120 if quick else 1500,
                   starts=2 if quick else 10, maxfev=150 if quick else 1200, seed=seed, shrink=shrink)
 
 

@@ -37,7 +37,7 @@ from adamtheory.theorem import schedule_sequences
 from ._gen import moments
 from ._result import PROPERTY, LemmaResult
 from ._search import Mutant, decode_case, encode_case, lemma_result, refute
-from .lemma4_momentum import _case
+from .lemma4_momentum import case
 
 LEMMA = "L5' heavy-ball error, per step"
 STATEMENT = "|e_t| ≤ p_t + q_t X_t for t ≥ 2 (p_t, q_t of adamtheory.theorem.schedule_sequences)"
@@ -92,7 +92,7 @@ MUTANTS = (
 
 def refute_claim(claim, quick: bool = False, seed: int = 0, shrink: bool = False):
     """Lemma 4's generator + local search for a case where ``claim`` fails."""
-    return refute(claim, _case(), encode_case, decode_case, n=120 if quick else 1500,
+    return refute(claim, case(), encode_case, decode_case, n=120 if quick else 1500,
                   starts=2 if quick else 10, maxfev=150 if quick else 1200, seed=seed, shrink=shrink)
 
 

@@ -65,9 +65,9 @@ def run(quick: bool = False, seed: int = 0, only=None) -> dict:
 
         for mname, constants in A.MUTANT_SETS:
             pairs = A.mutant_pairs(constants)(A.WITNESS)
-            keys = [k for k, (need, claimed, _) in zip(A._KEYS, pairs) if claimed < need]
+            keys = [k for k, (need, claimed, _) in zip(A.KEYS, pairs) if claimed < need]
             text = show(A.WITNESS) + ": " + "; ".join(
-                f"{k} needs {need:.4g} > {claimed:.4g}" for k, (need, claimed, _) in zip(A._KEYS, pairs)
+                f"{k} needs {need:.4g} > {claimed:.4g}" for k, (need, claimed, _) in zip(A.KEYS, pairs)
                 if k in keys)
             res, sec = _run_one(A.refute_claim, constants, quick, seed)
             rows.append({"lemma": "Assembly", "module": "assembly", "name": mname, "witness": text,
