@@ -1,8 +1,6 @@
 """EfficientAdam and the DDP hook on 2 and 4 gloo processes against the parameter-server
 simulator (same samples per worker, same compressors, same schedules)."""
 
-import inspect
-
 import numpy as np
 import pytest
 
@@ -29,11 +27,9 @@ ALPHA, BETA, THETA, EPS = "0.05/sqrt(t)", "0.9", "1 - 0.01/t", 1e-8
 
 def _simulate(N, b, seed, **kw):
     p = cx.get(PROBLEM)
-    if "alpha" in inspect.signature(sim.simulate).parameters:
-        tabs = {k: Schedule.parse(v).values(STEPS)[None, :] for k, v in
-                (("alpha", ALPHA), ("beta", BETA), ("theta", THETA))}
-    else:  # the family form (before the simulator took tables): equal up to round-off
-        tabs = dict(lr=0.05, s=0.5, beta=0.9, theta=0.01, r=1.0)
+    # the simulator's schedule tables from the same schedule texts (the toolkit's Schedule)
+    tabs = {k: Schedule.parse(v).values(STEPS)[None, :] for k, v in
+            (("alpha", ALPHA), ("beta", BETA), ("theta", THETA))}
     out = sim.simulate(p, STEPS, seeds=seed, workers=N, batch=b, eps=EPS, **tabs, **kw)
     return np.stack([out["x1"][0], out["x2"][0]], axis=1), out
 

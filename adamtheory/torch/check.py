@@ -114,11 +114,6 @@ class GroupVerdict:
         return "\n".join(lines)
 
 
-def _headline(verdict) -> str:
-    fn = getattr(conditions, "headline", None)
-    return fn(verdict) if fn is not None else verdict.bound
-
-
 def _r(x, what):
     return to_rational(float(x), what)
 
@@ -346,7 +341,7 @@ def check(optimizer, scheduler=None, horizon: int | None = None) -> list[GroupVe
                                     tuple(notes + outside)))
             continue
         converges = verdict.converges
-        reason = _headline(verdict)
+        reason = conditions.headline(verdict)
         if outside:
             if converges:
                 converges = None
