@@ -21,6 +21,17 @@ numba kernels, so they must be ``numba.njit`` functions with exactly these signa
     A scalar form of ``grad`` for one-dimensional problems without data; the engine uses it for
     its fast path.
 
+``grad_block(X, t, seed, params, data, G, f)`` and ``objective_block(X, params, data, G, f)``
+(optional, together)
+    Block forms for many iterates at once: ``X`` is float64[:, ::1] of shape (dim, nc), one
+    iterate per column (all columns share ``seed`` and ``params``, hence the step's samples).
+    ``grad_block`` writes column c of ``G`` and ``f[c]`` exactly as ``grad(X[:, c], ...)`` would
+    (bit for bit: same operations in the same order); ``objective_block`` writes what
+    ``objective`` computes for each column. Both skip the values when ``f`` has length 0 (the
+    engine needs the losses only for the regret, and only ∇f for the per-step metrics).
+    Written with the loop over columns innermost, they let the engine draw each step's samples
+    once per block of configurations and vectorize the arithmetic over configurations.
+
 The box domain is ``[lower, upper]`` (±inf for an unconstrained coordinate); the engine projects
 onto it after every step.
 """
@@ -68,6 +79,8 @@ class Problem:
     expected: str = ""
     grad1: Callable | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    grad_block: Callable | None = None
+    objective_block: Callable | None = None
 
     def __post_init__(self):
         lo = np.full(self.dim, -np.inf) if self.lower is None else np.asarray(self.lower, float)

@@ -28,7 +28,6 @@ from numba import njit
 
 from .rng import uniform
 
-
 # --- periodic online family -------------------------------------------------------------------
 
 @njit(cache=False)

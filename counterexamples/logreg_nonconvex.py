@@ -49,8 +49,8 @@ from numba import njit
 from ._base import Problem
 from ._data import breast_cancer
 from ._nn import sigmoid, softplus
-from .rng import uniform
 from ._validate import integer, real, require
+from .rng import uniform
 
 NAME = "logreg-nonconvex"
 
@@ -105,6 +105,78 @@ def grad(x, t, seed, params, data, g):
     return f + _add_regulariser(x, params[0], g)
 
 
+# --- block oracles: many iterates at once (columns of X), the same samples for all ----------
+# Each column gets exactly the arithmetic of ``grad`` / ``objective`` in the same order, so the
+# results are bit for bit those of the per-iterate oracles; the innermost loops run over the
+# columns (contiguous), which LLVM vectorizes.
+
+@njit(cache=False, error_model="numpy")
+def _add_sample_block(X, data, i, w, G, f, z, s):
+    """Adds w * grad ell(a_i^T x_c, y_i) to column c of G for every c; f[c] += w * ell if f has
+    entries (an empty f skips the loss)."""
+    d, nc = X.shape
+    for c in range(nc):
+        z[c] = 0.0
+    for j in range(d):
+        a = data[i, j]
+        for c in range(nc):
+            z[c] += a * X[j, c]
+    y = data[i, d]
+    for c in range(nc):
+        s[c] = w * (sigmoid(z[c]) - y)
+    for c in range(f.shape[0]):
+        f[c] += w * (softplus(z[c]) - y * z[c])
+    for j in range(d):
+        a = data[i, j]
+        for c in range(nc):
+            G[j, c] += s[c] * a
+
+
+@njit(cache=False, error_model="numpy")
+def _add_regulariser_block(X, lam, G, f):
+    """Column by column what :func:`_add_regulariser` does; f[c] += lam * sum r(x_j)."""
+    d, nc = X.shape
+    r = np.zeros(nc)
+    for j in range(d):
+        for c in range(nc):
+            u = X[j, c]
+            q = 1.0 + u * u
+            r[c] += u * u / q
+            G[j, c] += lam * 2.0 * u / (q * q)
+    for c in range(f.shape[0]):
+        f[c] += lam * r[c]
+
+
+@njit(cache=False, error_model="numpy")
+def grad_block(X, t, seed, params, data, G, f):
+    """``grad`` for every column of X (d, nc) with the step's shared mini-batch: gradients into
+    the columns of G, losses into f (nc,), or no losses when f is empty."""
+    n = data.shape[0]
+    b = np.int64(params[1])
+    nc = X.shape[1]
+    G[:] = 0.0
+    f[:] = 0.0
+    z, s = np.empty(nc), np.empty(nc)
+    for k in range(b):
+        i = np.int64(uniform(seed, t, k) * n)
+        _add_sample_block(X, data, i, 1.0 / b, G, f, z, s)
+    _add_regulariser_block(X, params[0], G, f)
+
+
+@njit(cache=False, error_model="numpy")
+def objective_block(X, params, data, G, f):
+    """``objective`` for every column of X: ∇f into the columns of G, f into f (nc,), or not
+    at all when f is empty (the per-step gradient metrics need only ∇f)."""
+    n = data.shape[0]
+    nc = X.shape[1]
+    G[:] = 0.0
+    f[:] = 0.0
+    z, s = np.empty(nc), np.empty(nc)
+    for i in range(n):
+        _add_sample_block(X, data, i, 1.0 / n, G, f, z, s)
+    _add_regulariser_block(X, params[0], G, f)
+
+
 def make(lam: float = 0.1, batch: int = 1):
     """Non-convex regularised logistic regression on the breast cancer data.
 
@@ -133,7 +205,8 @@ def make(lam: float = 0.1, batch: int = 1):
         math.sqrt(d)
     return Problem(
         name=NAME, title=f"Logistic regression + non-convex reg. (lam={lam:g}, batch={batch})",
-        dim=d, grad=grad, objective=objective,
+        dim=d, grad=grad, objective=objective, grad_block=grad_block,
+        objective_block=objective_block,
         params=np.array([lam, float(batch)]), param_names=("lam", "batch"), data=data,
         x_star=None, f_star=0.0, x0=0.0,
         constants={"L": L, "G": G, "f_star": 0.0,

@@ -45,8 +45,8 @@ from numba import njit
 from ._base import Problem
 from ._data import breast_cancer
 from ._nn import sigmoid, softplus
-from .rng import normal, uniform
 from ._validate import integer, real, require
+from .rng import normal, uniform
 
 NAME = "two-layer-net"
 

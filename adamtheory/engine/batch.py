@@ -35,17 +35,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .cache import block_loop, compiled_kernel
 from .codes import AMSGRAD_MODES, EPS_MODES, EPS_V0, FLAG_NAMES, code
-from .cache import compiled_kernel
+from .metrics import N_CHECKPOINTS, default_checkpoints  # noqa: F401 (defined with the metrics)
+from .metrics import NAMES as METRIC_NAMES
 
-N_CHECKPOINTS = 40
 CHUNK = 256
-
-
-def default_checkpoints(steps: int, n: int = N_CHECKPOINTS) -> np.ndarray:
-    """About ``n`` log-spaced steps in [1, steps], always including ``steps``."""
-    ck = np.unique(np.round(np.logspace(0.0, np.log10(max(steps, 1)), n)).astype(np.int64))
-    return np.union1d(ck[(ck >= 1) & (ck <= steps)], [steps]).astype(np.int64)
 
 
 @dataclass
@@ -162,8 +157,11 @@ def run_batch(problem, alpha, beta, theta, *, alpha_row=None, beta_row=None, the
         Per-step metrics (see the module docstring).
     block : int
         Configurations per block (a unit of parallel work); results do not depend on it.
-    path : {"auto", "scalar", "general"}
-        Force the general d-dimensional kernel (``"general"``) e.g. to cross-check the fast path.
+    path : {"auto", "scalar", "batched", "general"}
+        Force a kernel loop, e.g. ``"general"`` (one configuration at a time) to cross-check the
+        scalar fast path or the block oracles' loop (``"batched"``); ``"auto"`` takes the scalar
+        path for one-dimensional problems with ``grad1``, else the batched one for problems with
+        block oracles, else the general one.
     """
     A, B, TH = _table(alpha, "alpha"), _table(beta, "beta"), _table(theta, "theta")
     T = A.shape[0]
@@ -240,16 +238,14 @@ def run_batch(problem, alpha, beta, theta, *, alpha_row=None, beta_row=None, the
     pb, pt = np.ones(n), np.ones(n)
     alive, flag, stop = np.ones(n, np.bool_), np.zeros(n, np.int8), np.zeros(n, np.int64)
     rsum, gsum, gmin = np.zeros(n), np.zeros(n), np.full(n, np.inf)
-    outs = [np.empty((ck.size, n)) for _ in range(8)]
+    outs = [np.empty((ck.size, n)) for _ in METRIC_NAMES]  # in the order of .metrics
 
-    use1 = d == 1 and problem.grad1 is not None and path in ("auto", "scalar")
-    if path == "scalar" and not use1:
-        raise ValueError("the scalar path needs a one-dimensional problem with grad1")
+    loop = block_loop(problem, path)
     args = (ends, recs, A, B, TH, ai[perm], bi[perm], ti[perm], eps_a[perm], eroot[perm],
             emode[perm], bc[perm], ams[perm], bstart, bseed, bprow, bplain, bkind, boff, ptab,
             problem.data, lo, hi, xs, has_xs, fstar, bool(regret), bool(grad_metrics),
             x, m, v, vmax, pb, pt, alive, flag, stop, rsum, gsum, gmin, *outs)
-    kern = compiled_kernel(problem, use1, args)
+    kern = compiled_kernel(problem, loop, args)
     t_start = time.perf_counter()
     kern(*args)
     elapsed = time.perf_counter() - t_start

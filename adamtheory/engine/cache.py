@@ -48,7 +48,7 @@ import sys
 import tempfile
 import time
 import types
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numba
@@ -92,8 +92,9 @@ def cache_dir() -> Path:
 
 
 def bound_oracles(key: str) -> tuple:
-    """``(grad, objective, grad1, block)`` for the generated module of entry ``key`` (called by
-    that module when it is imported; ``block`` names the kernel's block loop)."""
+    """``(grad, objective, grad1, grad_block, objective_block, block)`` for the generated module
+    of entry ``key`` (called by that module when it is imported; ``block`` names the kernel's
+    block loop)."""
     return _BOUND[key]
 
 
@@ -176,11 +177,13 @@ class _Hasher:
         return self.h.hexdigest()
 
 
-def oracle_key(grad, objective, grad1, block: str) -> str:
+def oracle_key(grad, objective, grad1, block: str, grad_block=None,
+               objective_block=None) -> str:
     """SHA-256 key of the kernel for these oracles and block loop (see the module docstring);
     raises :class:`Uncacheable` when the oracles cannot be keyed."""
     hs = _Hasher()
-    for label, fn in (("grad", grad), ("objective", objective), ("grad1", grad1)):
+    for label, fn in (("grad", grad), ("objective", objective), ("grad1", grad1),
+                      ("grad_block", grad_block), ("objective_block", objective_block)):
         hs.h.update(label.encode())
         if fn is None:
             hs.h.update(b"None")
@@ -216,8 +219,13 @@ class _Entry:
         return (src + "\n\n# ---- bound for one problem by adamtheory.engine.cache "
                 f"(entry {self.key}) ----\n"
                 "from adamtheory.engine.cache import bound_oracles as _bound_oracles  # noqa\n\n"
-                f"grad, objective, grad1, _block_name = _bound_oracles({self.key!r})\n"
-                "BLOCK = globals()[_block_name]\n")
+                "grad, objective, grad1, grad_block, objective_block, _block_name = "
+                f"_bound_oracles({self.key!r})\n"
+                "grad_block = _no_grad_block if grad_block is None else grad_block\n"
+                "objective_block = (_no_objective_block if objective_block is None\n"
+                "                   else objective_block)\n"
+                "BLOCK = globals()[_block_name]\n"
+                "BATCHED = _block_name == '_block_b'\n")
 
 
 _TMP_ROOT: list[Path] = []
@@ -243,13 +251,15 @@ def _kernel_root() -> Path | None:
     return root
 
 
-@lru_cache(maxsize=None)
-def _entry(grad, objective, grad1, block: str, root_text: str) -> _Entry:
+@cache
+def _entry(grad, objective, grad1, grad_block, objective_block, block: str,
+           root_text: str) -> _Entry:
     try:
-        key = oracle_key(grad, objective, grad1, block)
+        key = oracle_key(grad, objective, grad1, block, grad_block, objective_block)
     except Uncacheable as exc:
-        key = hashlib.sha256(f"{id(grad)} {id(objective)} {id(grad1)} {block} "
-                             f"{os.getpid()}".encode()).hexdigest()[:32]
+        ids = " ".join(str(id(f)) for f in (grad, objective, grad1, grad_block,
+                                            objective_block))
+        key = hashlib.sha256(f"{ids} {block} {os.getpid()}".encode()).hexdigest()[:32]
         return _Entry(key, _temp_root(), False, str(exc))
     root = _kernel_root() if root_text else None
     if root is None:
@@ -349,23 +359,45 @@ def signature_of(args) -> tuple:
     return tuple(numba.typeof(a) for a in args)
 
 
-def compiled_kernel(problem, use1: bool, args, announce=None):
+def _oracles(problem, block: str) -> tuple:
+    """What the generated module binds: the oracles its block loop calls, and the loop's name."""
+    return (problem.grad, problem.objective, problem.grad1 if block == "_block1" else None,
+            problem.grad_block if block == "_block_b" else None,
+            problem.objective_block if block == "_block_b" else None, block)
+
+
+def block_loop(problem, path: str = "auto") -> str:
+    """The kernel loop a run of ``problem`` uses: ``"_block1"`` (one-dimensional, ``grad1``),
+    ``"_block_b"`` (block oracles) or ``"_block_d"`` (the general loop); ``path`` as in
+    :func:`adamtheory.engine.run_batch` (``"scalar"``, ``"batched"``, ``"general"`` force one)."""
+    if problem.dim == 1 and problem.grad1 is not None and path in ("auto", "scalar"):
+        return "_block1"
+    if path == "scalar":
+        raise ValueError("the scalar path needs a one-dimensional problem with grad1")
+    has_block = problem.grad_block is not None and problem.objective_block is not None
+    if has_block and path in ("auto", "batched"):
+        return "_block_b"
+    if path == "batched":
+        raise ValueError("the batched path needs a problem with grad_block and objective_block")
+    return "_block_d"
+
+
+def compiled_kernel(problem, block: str, args, announce=None):
     """The compiled driver ``run`` of :mod:`.kernels` for ``problem``, ready for ``run(*args)``.
 
     Parameters
     ----------
     problem : counterexamples.Problem
-        Its oracles ``grad``, ``objective``, ``grad1`` are bound into the kernel.
-    use1 : bool
-        The one-dimensional ``grad1`` path (else the general d-dimensional loop).
+        Its oracles are bound into the kernel.
+    block : str
+        The block loop (:func:`block_loop`).
     args : tuple
         The call's arguments (their numba types select the compiled signature).
     announce : callable, optional
         Called with one line before a compilation (default: print it on stderr).
     """
-    block = "_block1" if use1 else "_block_d"
-    oracles = (problem.grad, problem.objective, problem.grad1 if use1 else None, block)
-    entry = _entry(*oracles[:3], block, str(cache_dir()))
+    oracles = _oracles(problem, block)
+    entry = _entry(*oracles, str(cache_dir()))
     mod = _LOADED.get(str(entry.module_path))
     sig = signature_of(args)
     if mod is not None and sig in mod.run.signatures:
@@ -402,10 +434,8 @@ def kernels_cached(problem, path: str = "auto") -> bool:
     one-dimensional problems with ``grad1``). Entries whose files fail their check count as
     not cached.
     """
-    use1 = problem.dim == 1 and problem.grad1 is not None and path in ("auto", "scalar")
-    block = "_block1" if use1 else "_block_d"
-    oracles = (problem.grad, problem.objective, problem.grad1 if use1 else None, block)
-    entry = _entry(*oracles[:3], block, str(cache_dir()))
+    oracles = _oracles(problem, block_loop(problem, path))
+    entry = _entry(*oracles, str(cache_dir()))
     mod = _LOADED.get(str(entry.module_path))
     if mod is not None and mod.run.signatures:
         return True

@@ -37,6 +37,13 @@ a chunk, blocks run in parallel (``prange``). Each configuration's arithmetic to
 state, and no fastmath flags are used, so results are bitwise independent of the block split,
 thread count and order of configurations, and NaN checks are never optimized away.
 
+Block oracles
+-------------
+Problems with ``grad_block`` / ``objective_block`` (see ``counterexamples._base``) run
+:func:`_block_b`: the configurations of a block share the step's samples, drawn once, and every
+loop over configurations (gradients, full-gradient metrics, the update) vectorizes; the results
+are those of the general loop, bit for bit.
+
 Fast path
 ---------
 One-dimensional problems with ``grad1``, configurations in the plain generic form (eps_mode v0,
@@ -65,7 +72,19 @@ from adamtheory.engine.update import adam_update, bias_factors, generic_step, mo
 #: numba's disk cache for the driver; True in the per-problem copies (see the module docstring)
 CACHE = False
 #: The problem's oracles and the driver's block loop: bound at the end of each per-problem copy
-grad = objective = grad1 = BLOCK = None
+grad = objective = grad1 = grad_block = objective_block = BLOCK = None
+#: The block loop is :func:`_block_b` (checkpoint metrics then use ``objective_block`` too)
+BATCHED = False
+
+
+@njit
+def _no_grad_block(X, t, seed, params, data, G, f):  # pragma: no cover - bound, never called
+    pass
+
+
+@njit
+def _no_objective_block(X, params, data, G, f):  # pragma: no cover - bound, never called
+    pass
 
 
 @njit(inline="always", error_model="numpy")
@@ -89,15 +108,29 @@ def _add_grad_metrics(i, gn2, gsum, gmin):
 @njit(error_model="numpy")
 def _record(k, t, i0, i1, x, alive, rsum, gsum, gmin, prm, data, lo, hi, xs, has_xs, fstar,
             do_regret, do_grad, o_x, o_dist, o_f, o_g, o_pg, o_reg, o_g43, o_gmin):
+    """Metrics of configurations i0..i1-1 at checkpoint k (step t)."""
     d = x.shape[1]
+    n = i1 - i0
     gt = np.empty(d)
+    XB, GB, fb = np.empty((d, n if BATCHED else 0)), np.empty((d, n if BATCHED else 0)), \
+        np.empty(n if BATCHED else 0)
+    if BATCHED:  # f and ∇f of the whole block in one call
+        for i in range(n):
+            for j in range(d):
+                XB[j, i] = x[i0 + i, j]
+        objective_block(XB, prm, data, GB, fb)
     for i in range(i0, i1):
         if not alive[i]:
             o_x[k, i] = o_dist[k, i] = o_f[k, i] = o_g[k, i] = o_pg[k, i] = np.nan
             o_reg[k, i] = o_g43[k, i] = o_gmin[k, i] = np.nan
             continue
         xi = x[i]
-        f = objective(xi, prm, data, gt)
+        if BATCHED:
+            f = fb[i - i0]
+            for j in range(d):
+                gt[j] = GB[j, i - i0]
+        else:
+            f = objective(xi, prm, data, gt)
         nx = dist = g2 = pg2 = 0.0
         for j in range(d):
             nx += xi[j] * xi[j]
@@ -167,6 +200,97 @@ def _block_d(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x
                 alive[i] = False
                 flag[i] = code
                 stop[i] = t
+
+
+@njit(error_model="numpy")
+def _block_b(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x, m, v, vmax,
+             pb, pt, alive, flag, stop, rsum, gsum, gmin, seed, prm, data, xs, lo, hi,
+             do_regret, do_grad, plain, kind, off):
+    """Problems with block oracles: one ``grad_block`` call per step for the whole block.
+
+    The block's state is held coordinate-major, (d, n) with the configurations along the
+    contiguous axis, for the chunk; the step's samples are drawn once for the block and every
+    loop over configurations vectorizes. Per configuration the arithmetic is that of
+    :func:`_block_d` in the same order (the block oracles reproduce the per-iterate oracles bit
+    for bit), so both loops give identical results.
+    """
+    n = i1 - i0
+    d = x.shape[1]
+    X, M, V, VM = np.empty((d, n)), np.empty((d, n)), np.empty((d, n)), np.empty((d, n))
+    for i in range(n):
+        for j in range(d):
+            X[j, i], M[j, i] = x[i0 + i, j], m[i0 + i, j]
+            V[j, i], VM[j, i] = v[i0 + i, j], vmax[i0 + i, j]
+    G, XN, f = np.empty((d, n)), np.empty((d, n)), np.empty(n if do_regret else 0)
+    GO, fo = np.empty((d, n if do_grad else 0)), np.empty(0)
+    gn2, gs = np.empty(n), np.empty(d)
+    av, bv, tv = np.empty(n), np.empty(n), np.empty(n)
+    ok, code = np.empty(n, np.bool_), np.empty(n, np.int8)
+    live = alive[i0:i1]
+    for t in range(t0, t1 + 1):
+        Ar, Br, Tr = A[t - 1], B[t - 1], TH[t - 1]
+        ls = grad(xs, t, seed, prm, data, gs) if do_regret else 0.0
+        grad_block(X, t, seed, prm, data, G, f)
+        if do_grad:
+            objective_block(X, prm, data, GO, fo)
+            gn2[:] = 0.0
+            for j in range(d):
+                for i in range(n):
+                    gn2[i] += GO[j, i] * GO[j, i]
+            for i in range(n):
+                if live[i]:
+                    _add_grad_metrics(i0 + i, gn2[i], gsum, gmin)
+        for i in range(n):
+            av[i], bv[i], tv[i] = Ar[ai[i0 + i]], Br[bi[i0 + i]], Tr[ti[i0 + i]]
+            ok[i], code[i] = True, 0
+        if plain:  # the generic form, vectorized over the configurations
+            for j in range(d):
+                for i in range(n):
+                    mi, vi = moments(G[j, i], M[j, i], V[j, i], bv[i], tv[i])
+                    step = generic_step(av[i], mi, vi)
+                    y = X[j, i] - step
+                    y = lo[j] if y < lo[j] else y
+                    y = hi[j] if y > hi[j] else y
+                    M[j, i], V[j, i], XN[j, i] = mi, vi, y
+                    good = _ok(step, vi, y)
+                    ok[i] &= good
+                    c = _bad_flag(step, vi)
+                    code[i] = c if (not good) & ((code[i] == 0) | (c < code[i])) else code[i]
+        else:
+            for i in range(n):
+                if not live[i]:
+                    continue
+                k = i0 + i
+                p1, p2, c1, c2 = bias_factors(pb[k], pt[k], bv[i], tv[i], bc[k])
+                pb[k], pt[k] = p1, p2
+                for j in range(d):
+                    mj, vj, vmj, step = adam_update(G[j, i], M[j, i], V[j, i], VM[j, i], av[i],
+                                                    bv[i], tv[i], c1, c2, emode[k], ams[k],
+                                                    eps[k], eroot[k])
+                    y = X[j, i] - step
+                    y = lo[j] if y < lo[j] else y
+                    y = hi[j] if y > hi[j] else y
+                    M[j, i], V[j, i], VM[j, i], XN[j, i] = mj, vj, vmj, y
+                    if not _ok(step, vj, y):
+                        c = _bad_flag(step, vj)
+                        code[i] = c if ok[i] or c < code[i] else code[i]
+                        ok[i] = False
+        for j in range(d):
+            for i in range(n):
+                X[j, i] = XN[j, i] if live[i] & ok[i] else X[j, i]
+        for i in range(n):
+            if live[i]:
+                if ok[i]:
+                    if do_regret:
+                        rsum[i0 + i] += f[i] - ls
+                else:
+                    live[i] = False
+                    flag[i0 + i] = code[i]
+                    stop[i0 + i] = t
+    for i in range(n):
+        for j in range(d):
+            x[i0 + i, j], m[i0 + i, j] = X[j, i], M[j, i]
+            v[i0 + i, j], vmax[i0 + i, j] = V[j, i], VM[j, i]
 
 
 @njit(inline="always", error_model="numpy")
