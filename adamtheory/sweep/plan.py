@@ -101,7 +101,25 @@ class Plan:
                 f"chunks of ≤ {int(np.prod(self.chunk))}; memory ≈ {human(self.memory_needed)} "
                 f"(available {human(self.memory_available)})")
         time = sweep.estimate(self, cores)  # "" for simulators with unmeasured costs
+        compile_s = compile_seconds(sweep)
+        if time and compile_s:
+            time += f" + compiling kernels ≈ {duration(compile_s)} (first run only)"
         return f"{text}; {time}" if time else text
+
+
+def compile_seconds(sweep) -> float:
+    """Seconds of kernel compilation a run of ``sweep`` adds: 0 when the engine's kernels for
+    its problem are in the kernel cache (:func:`adamtheory.engine.kernels_cached`) or the sweep
+    is not the engine's, else the nominal :data:`adamtheory.engine.cache.COMPILE_SECONDS`."""
+    build = getattr(sweep, "build_problem", None)
+    if build is None:
+        return 0.0
+    from ..engine.cache import COMPILE_SECONDS, kernels_cached
+
+    try:
+        return 0.0 if kernels_cached(build(0)) else COMPILE_SECONDS
+    except Exception:  # noqa: BLE001 - the estimate must never stop a sweep
+        return 0.0
 
 
 def result_bytes_per_config(sweep) -> int:
