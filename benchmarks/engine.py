@@ -1,6 +1,17 @@
 """Engine throughput on Reddi Section 5: an N×N grid of (s, r), α_t = α t^{-s}, θ_t = 1 - θ t^{-r}.
 
     python benchmarks/engine.py [--grid N] [--steps T] [--json] [--repeat K]
+    python benchmarks/engine.py --problem NAME --configs N [--steps T] [--grad-metrics] [--json]
+
+With ``--problem``: any catalog problem, N configurations (a grid of s, r as above with α = 0.05,
+one seed, so all share the samples), default checkpoints, regret off, the per-step gradient
+metrics on with ``--grad-metrics``. Baselines measured in the same run on the same work (same
+samples from ``counterexamples.rng``, same checkpoints, same metrics): a torch float64 loop that
+batches the N configurations as matrix products (``ratio_vs_torch_batched``), the same loop in
+numpy, and torch one configuration at a time (that loop with N = 1); their steps are timed on
+``--baseline-steps`` steps and their checkpoint metrics apart, then scaled to T steps and the
+engine's checkpoints. Problems without a torch form here (see ``BATCHED_FORMS``) report
+the engine alone.
 
 Grid: s in [0.05, 1], r in [0, 1] (N values each), α = 0.5, θ = 0.01, β = 0.9, ε = 1e-8, generic
 form (v_0 = ε), x0 = 1, projection on [-1, 1], metrics at the default ~40 log-spaced checkpoints
@@ -126,13 +137,177 @@ def run_torch(prob, A, TH, ra, rt, steps, k=4, seed=0):
     return time.perf_counter() - t0
 
 
+# ----------------------------------------------------------------------------- --problem mode
+def _samples(prob, t, seed, k):
+    from counterexamples.rng import uniform
+
+    n = prob.data.shape[0]
+    return [int(uniform(seed, t, j) * n) for j in range(k)]
+
+
+def _logreg_forms(prob, xp):
+    """(stochastic gradient at step t, full gradient) of logreg-nonconvex for X (N, d)."""
+    a, y = xp.asarray(prob.data[:, :-1]), xp.asarray(prob.data[:, -1])
+    lam, b, n = float(prob.params[0]), int(prob.params[1]), prob.data.shape[0]
+
+    def reg(X):
+        return lam * 2.0 * X / (1.0 + X * X) ** 2
+
+    def grad(X, t, seed):
+        idx = _samples(prob, t, seed, b)
+        ab = a[idx]
+        s = 1.0 / (1.0 + xp.exp(-(X @ ab.T))) - y[idx]
+        return (s @ ab) / b + reg(X)
+
+    def full(X):
+        z = X @ a.T
+        s = 1.0 / (1.0 + xp.exp(-z)) - y
+        f = (xp.log1p(xp.exp(-abs(z))) + xp.maximum(z, 0 * z) - y * z).mean(axis=1)
+        return (s @ a) / n + reg(X), f
+
+    return grad, full
+
+
+def _separable_forms(prob, xp):
+    from counterexamples.rng import normal
+
+    d, sigma = prob.dim, float(prob.params[1])
+
+    def full(X):
+        q = 1.0 + X * X
+        return 2.0 * X / (q * q), (X * X / q).sum(axis=1)
+
+    def grad(X, t, seed):
+        z = xp.asarray(np.array([normal(seed, t, j) for j in range(d)]))
+        return full(X)[0] + sigma * z
+
+    return grad, full
+
+
+BATCHED_FORMS = {"logreg-nonconvex": _logreg_forms, "nonconvex-separable": _separable_forms}
+
+
+class _NP:
+    asarray = staticmethod(lambda a: np.asarray(a, dtype=np.float64))
+    exp, log1p, sqrt, maximum = np.exp, np.log1p, np.sqrt, np.maximum
+
+
+def _torch_ns(torch):
+    class _T:
+        asarray = staticmethod(lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float64))
+        exp, log1p, sqrt, maximum = torch.exp, torch.log1p, torch.sqrt, torch.maximum
+    return _T
+
+
+def batched_loop(prob, xp, A, TH, ra, rt, steps, grad_metrics, horizon, seed=0):
+    """Generic Adam (v_0 = ε, no correction) on N configurations as array operations, with
+    ``grad_metrics`` ∇f at every step, timed on ``steps`` steps; the engine's checkpoint metrics
+    (f and ∇f of every configuration at the ~40 checkpoints of ``horizon`` steps) timed apart.
+    Returns the seconds the loop would take for ``horizon`` steps with those checkpoints."""
+    grad, full = BATCHED_FORMS[prob.name](prob, xp)
+    N, d = ra.size, prob.dim
+    X = xp.asarray(np.broadcast_to(prob.x0 if prob.x0 is not None else np.ones(d), (N, d)).copy())
+    M = X * 0.0
+    V = M + EPS
+    Ac, Tc = xp.asarray(A[:steps][:, ra]), xp.asarray(TH[:steps][:, rt])
+    g43 = xp.asarray(np.zeros(N))
+    t0 = time.perf_counter()
+    for t in range(1, steps + 1):
+        G = grad(X, t, seed)
+        if grad_metrics:
+            gn2 = (full(X)[0] ** 2).sum(axis=1)
+            g43 = g43 + gn2 ** (2.0 / 3.0)
+        a, th = Ac[t - 1][:, None], Tc[t - 1][:, None]
+        M = BETA * M + (1.0 - BETA) * G
+        V = th * V + (1.0 - th) * (G * G)
+        X = X - a * (M / xp.sqrt(V))
+    per_step = (time.perf_counter() - t0) / steps
+    t0 = time.perf_counter()
+    for _ in range(3):
+        gf, f = full(X)
+        _ = ((gf * gf).sum(axis=1) ** 0.5, f, (X * X).sum(axis=1) ** 0.5)
+    per_ck = (time.perf_counter() - t0) / 3
+    return per_step * horizon + per_ck * default_checkpoints(horizon).size
+
+
+def problem_main(args):
+    prob = cx.get(args.problem)
+    N, T = args.configs, args.steps
+    side = int(np.ceil(np.sqrt(N)))
+    t = np.arange(1, T + 1, dtype=np.float64)[:, None]
+    s, r = np.linspace(0.05, 1.0, side), np.linspace(0.0, 1.0, side)
+    A = np.ascontiguousarray(0.05 * t ** -s)
+    TH = np.ascontiguousarray(1.0 - THETA * t ** -r)
+    ra, rt = np.repeat(np.arange(side), side)[:N], np.tile(np.arange(side), side)[:N]
+    B = np.full((T, 1), BETA)
+
+    def engine(steps):
+        return run_batch(prob, A[:steps], B[:steps], TH[:steps], alpha_row=ra, theta_row=rt,
+                         eps=EPS, seeds=0, regret=False, grad_metrics=args.grad_metrics)
+
+    t0 = time.perf_counter()
+    engine(min(T, 8))
+    compile_s = time.perf_counter() - t0
+    best = min(engine(T).elapsed for _ in range(args.repeat))
+    rate = N * T / best
+    out = {"problem": prob.name, "dim": prob.dim, "configs": N, "steps": T,
+           "grad_metrics": bool(args.grad_metrics), "threads": numba.get_num_threads(),
+           "config_steps_per_s": rate, "engine_seconds": best, "compile_seconds": compile_s,
+           "torch_batched_config_steps_per_s": None, "ratio_vs_torch_batched": None,
+           "numpy_batched_config_steps_per_s": None, "torch_per_config_config_steps_per_s": None}
+    if prob.name in BATCHED_FORMS:
+        Tb = max(20, min(T, args.baseline_steps))
+        rate_np = N * T / batched_loop(prob, _NP, A, TH, ra, rt, Tb, args.grad_metrics, T)
+        out["numpy_batched_config_steps_per_s"] = rate_np
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        if torch is not None:
+            torch.set_num_threads(numba.get_num_threads())
+            tns = _torch_ns(torch)
+            with torch.no_grad():
+                secs = min(batched_loop(prob, tns, A, TH, ra, rt, Tb, args.grad_metrics, T)
+                           for _ in range(2))
+                rate_t = N * T / secs
+                one = batched_loop(prob, tns, A, TH, ra[:1], rt[:1], Tb, args.grad_metrics, T)
+            out.update(torch_batched_config_steps_per_s=rate_t,
+                       ratio_vs_torch_batched=rate / rate_t,
+                       torch_per_config_config_steps_per_s=T / one, baseline_steps=Tb,
+                       torch_version=torch.__version__)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(f"{prob.name} (d = {prob.dim}), {N} configurations, T = {T}, grad metrics "
+              f"{'on' if args.grad_metrics else 'off'}, {out['threads']} threads")
+        print(f"  engine         {rate:.3g} config-steps/s ({best:.2f} s; compile or load "
+              f"{compile_s:.1f} s)")
+        for key, label in (("torch_batched_config_steps_per_s", "torch batched"),
+                           ("numpy_batched_config_steps_per_s", "numpy batched"),
+                           ("torch_per_config_config_steps_per_s", "torch per config")):
+            if out[key]:
+                print(f"  {label:<14} {out[key]:.3g} config-steps/s -> engine "
+                      f"{rate / out[key]:.3g}x")
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=100_000)
+    ap.add_argument("--steps", type=int, default=None,
+                    help="T (default 100000; 2000 with --problem)")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--problem", help="a catalog problem (the --problem mode)")
+    ap.add_argument("--configs", type=int, default=1024)
+    ap.add_argument("--grad-metrics", action="store_true")
+    ap.add_argument("--baseline-steps", type=int, default=200,
+                    help="steps the baselines are timed on (--problem mode)")
     args = ap.parse_args(argv)
+    if args.problem:
+        args.steps = args.steps or 2000
+        return problem_main(args)
+    args.steps = args.steps or 100_000
     N, T = args.grid, args.steps
     online = cx.get("reddi-sec5-online")
     stoch = cx.get("reddi-sec5-stochastic")
