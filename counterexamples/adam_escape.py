@@ -64,8 +64,8 @@ import numpy as np
 from numba import njit
 
 from ._base import Problem
-from .rng import uniform
 from ._validate import real, require
+from .rng import uniform
 
 NAME = "adam-escape"
 
