@@ -52,7 +52,7 @@ from .asymptotics import (
 from .errors import InputError, ScheduleError
 from .parsing import T as t
 from .schedules import Schedule
-from .specs import OptimizerSpec
+from .specs import RANGES, OptimizerSpec, check_range
 from .theorem import SYM, constants_symbolic, schedule_constants
 
 HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
@@ -319,7 +319,6 @@ def validate(spec: OptimizerSpec, n: int = NUMERIC_RANGE, notes: list | None = N
     float tables (simulations, numeric certificates) then hold the rounded value.
     """
     from .errors import InputError
-    from .schedules import sign_at
 
     if not isinstance(spec, OptimizerSpec):
         raise InputError(f"validate() needs an OptimizerSpec, got {type(spec).__name__}; build one "
@@ -328,12 +327,7 @@ def validate(spec: OptimizerSpec, n: int = NUMERIC_RANGE, notes: list | None = N
         raise InputError(f"the number of steps must be an integer >= 1, got {n!r}")
     n = int(n)
     tables = {}
-    rules = {
-        "alpha": ("α_t", lambda v: v > 0, "must be > 0"),
-        "beta": ("β_t", lambda v: (v >= 0) & (v < 1), "must lie in [0, 1)"),
-        "theta": ("θ_t", lambda v: (v >= 0) & (v < 1), "must lie in [0, 1)"),
-    }
-    for role, (sym, ok, need) in rules.items():
+    for role, (sym, need) in RANGES.items():
         sched: Schedule = getattr(spec, role)
         expr = sched.bound_expr
         first = _exact_at(expr, 1)
@@ -342,32 +336,12 @@ def validate(spec: OptimizerSpec, n: int = NUMERIC_RANGE, notes: list | None = N
                 f"{role} = {sched}: not defined at t = 1 (division by zero?); steps start at t = 1"
             )
         values = sched.values(n)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            k = int(np.argmax(bad)) + 1
-            raise ScheduleError(f"{role} = {sched}: not finite at t = {k}; steps are t = 1, 2, ...")
-        viol = ~ok(values)
-        if viol.any():
-            # float rounding can push e.g. 1 - 1e-20/t to 1.0: decide with the exact signs of
-            # α_t (> 0), β_t, θ_t (>= 0) and 1 - β_t, 1 - θ_t (> 0)
-            rounded = []
-            for k in (np.flatnonzero(viol)[:5] + 1):
-                k = int(k)
-                lo = sign_at(expr, k)
-                hi = 1 if role == "alpha" else sign_at(1 - expr, k)
-                exact_ok = (lo == 1) if role == "alpha" else (lo in (0, 1) and hi == 1)
-                if lo is None or hi is None:
-                    raise ScheduleError(
-                        f"{role} = {sched}: {sym} = {values[k - 1]!r} in float64 at t = {k}, and "
-                        f"its exact value cannot be compared with the range; {sym} {need}"
-                    )
-                if not exact_ok:
-                    raise ScheduleError(
-                        f"{role} = {sched}: {sym} = {_fmt(_exact_at(expr, k))} at t = {k}; "
-                        f"{sym} {need} for every step (checked on {_range_str(n)})"
-                    )
-                rounded.append(k)
-            if rounded and notes is not None:
+        try:  # the one range rule (float64, edges decided exactly), shared with the sweeps
+            rounded = check_range(role, sched, values)
+        except ScheduleError as exc:
+            raise ScheduleError(f"{role} = {sched}: {exc}") from None
+        if rounded:
+            if notes is not None:
                 k = rounded[0]
                 gap = expr if role == "alpha" else 1 - expr
                 what = f"1 - {sym[0]}_{k}" if role != "alpha" else f"{sym[0]}_{k}"
