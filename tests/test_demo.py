@@ -3,10 +3,12 @@
 import json
 
 import numpy as np
+import pytest
 
 from adamtheory.demo import run_demo
 
 
+@pytest.mark.slow
 def test_quick_demo_writes_consistent_results(tmp_path):
     result = run_demo(tmp_path, quick=True, workers=1, echo=lambda *a: None)
     saved = json.loads((tmp_path / "verdicts.json").read_text())

@@ -51,6 +51,7 @@ def test_thm1_replay_and_summary():
     assert s["final"]["grad43"] is not None and s["x_final"][0] == r2.x_final[0]
 
 
+@pytest.mark.slow
 def test_sec5_stochastic_replay_statistics():
     prob = cx.get("reddi-sec5-stochastic")
     g = simulate_grid(_sec5_specs(), prob, 100_000, seeds=np.arange(32), grad_metrics=False)

@@ -368,6 +368,7 @@ def argvs(draw):
     return argv
 
 
+@pytest.mark.slow
 @hsettings(120)
 @given(argv=argvs())
 def test_cli_argument_vectors(worker, tmp_path_factory, argv):

@@ -230,6 +230,7 @@ KILL = SMALL.replace("num = 4", "num = 16").replace("steps = 3000", "steps = 400
     .replace("seeds = 2", "seeds = 1\nchunk_size = 6\ngrad_metrics = false")
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_matches_uninterrupted(tmp_path, capsys):
     f = write(tmp_path, KILL)
     out = tmp_path / "killed"

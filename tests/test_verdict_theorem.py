@@ -36,6 +36,7 @@ CASES = {"adagrad": named("adagrad"), "adaema": named("adaema"), "adamnc": named
          **{f"s={s},r={r}": family(s, r) for s, r in FAMILY}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_converges_only_where_the_bound_decays(name):
     spec = CASES[name]
@@ -59,6 +60,7 @@ def test_theta1_zero_is_not_covered_and_the_bound_agrees(name):
     assert not b.applicable and "θ_1 = 0" in b.reason
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec, item", [(OSC_BETA, "V_T"), (OSC_ALPHA, "D_T")])
 def test_oscillating_schedules_fail_their_variation_item(spec, item):
     """SC1-SC4 hold, yet the bound grows: the item that fails is the one whose term grows like T.
