@@ -19,6 +19,9 @@ key    module               what                                             wor
 (i)    ``i_fed_curves``     FedLADA against the federated baselines          federated
 (j)    ``j_fed_drift``      client drift (draws (i)'s runs)                  federated
 (k)    ``k_fed_speedup``    rounds to target against sampled clients S       federated
+(l)    ``l_torch_...``      CNN on digits: Adam, Generic Adam, AMSGrad       torch
+(m)    ``m_torch_...``      data-parallel CNN: iterations against N          torch
+(n)    ``n_torch_bits``     Efficient-Adam on a CNN: loss against bits       torch
 =====  ===================  ===============================================  ================
 
 The sweep files are package data in ``adamtheory/figures/sweeps/`` (:func:`sweeps_dir`), so
