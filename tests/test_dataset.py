@@ -265,6 +265,21 @@ def test_an_invalid_chunk_is_not_assembled(sweep, tmp_path):
     assert not (tmp_path / RESULTS).exists()
 
 
+def test_an_invalid_chunk_met_while_streaming_leaves_nothing(sweep, tmp_path):
+    """Streamed assembly stops at a damaged chunk and removes its half-written dataset."""
+    pytest.importorskip("dask")
+    plan = make_plan(sweep, chunk_size=5, stream=True)
+    write_store(tmp_path, sweep, plan)
+    p = chunk_path(tmp_path, plan.n_chunks - 1)
+    data = bytearray(p.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    p.write_bytes(bytes(data))
+    with pytest.raises(StoreError):
+        assemble(tmp_path, sweep, plan, {})
+    assert not (tmp_path / RESULTS).exists()
+    assert not [q.name for q in tmp_path.iterdir() if q.name.startswith(f".{RESULTS}")]
+
+
 def test_altered_results_are_refused(sweep, tmp_path):
     plan = make_plan(sweep, chunk_size=5)
     write_store(tmp_path, sweep, plan)

@@ -145,6 +145,14 @@ def test_explicit_limit_boundary(big):
     assert "stream = true" in msg
 
 
+@pytest.mark.parametrize("bad", [0, -1])
+def test_non_positive_limit_is_refused(big, bad):
+    """memory_limit = 0 is a refusal, not "measure the machine"."""
+    with pytest.raises(SweepFileError) as exc:
+        make_plan(big, memory_limit=bad)
+    assert "memory_limit must be a positive number of bytes" in one_line(exc)
+
+
 def test_streaming_needs_less_memory(big):
     held = make_plan(big, memory_limit=1 << 40)
     streamed = make_plan(big, memory_limit=1 << 40, stream=True)

@@ -169,6 +169,10 @@ def assemble(out, sweep, plan, attrs: dict, theory: dict | None = None) -> Path:
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise oserror(exc, f"the assembled dataset {str(final)!r}") from None
+    except BaseException:
+        # an invalid chunk met while streaming (StoreError) or an interrupt: nothing half-written
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return final
 
 

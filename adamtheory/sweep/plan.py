@@ -150,7 +150,10 @@ def make_plan(sweep, processes: int = 1, chunk_size: int | None = None, stream=N
     n = sweep.n_configs
     T = sweep.steps
     stream = sweep.stream if stream is None else bool(stream)
-    avail = int(memory_limit) if memory_limit else available_memory()
+    if memory_limit is not None and int(memory_limit) <= 0:
+        raise SweepFileError(
+            f"memory_limit must be a positive number of bytes, got {memory_limit!r}")
+    avail = int(memory_limit) if memory_limit is not None else available_memory()
     P = max(1, int(processes))
     if chunk is None:
         target = chunk_size or sweep.chunk_size
