@@ -109,7 +109,7 @@ def _rows(schedules, steps):
 
 def _check_arguments(flat, problem, steps, seeds, x0) -> None:
     """One-line InputError for arguments of the wrong type or out of range (before any work)."""
-    from counterexamples._base import Problem
+    from counterexamples import Problem
 
     from .specs import OptimizerSpec
 
@@ -148,7 +148,7 @@ def simulate_grid(specs, problem, steps: int, seeds=0, x0=None, checkpoints=None
     Parameters
     ----------
     specs : OptimizerSpec or array_like of OptimizerSpec
-    problem : counterexamples._base.Problem
+    problem : counterexamples.Problem
     steps : int
         Horizon T.
     seeds : int or sequence of int

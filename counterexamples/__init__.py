@@ -16,6 +16,7 @@ returning a :class:`Problem`, or a :class:`Problem` object; ``"path/to/file.py"`
 from __future__ import annotations
 
 from ._base import ASSUMPTIONS, Problem
+from ._data import read_verified_lines
 from .errors import (
     ProblemError,
     ProblemFileError,
@@ -25,7 +26,7 @@ from .errors import (
 from .registry import catalog, get, load_user_problem, names
 
 __all__ = [
-    "ASSUMPTIONS", "Problem", "ProblemError", "ProblemFileError", "ProblemParameterError",
+    "ASSUMPTIONS", "Problem", "read_verified_lines", "ProblemError", "ProblemFileError", "ProblemParameterError",
     "UnknownProblemError", "catalog", "get", "load_user_problem", "names", "check_problem",
 ]
 

@@ -57,7 +57,13 @@ def _closest(word: str, choices) -> str:
     return folded[match[0]] if match else ""
 
 
-def _is_user_spec(name: str) -> bool:
+def module_of(name: str) -> str:
+    """The module (``counterexamples.X``) whose ``make`` builds catalog problem ``name``."""
+    return f"counterexamples.{_REGISTRY[name]}"
+
+
+def is_user_spec(name: str) -> bool:
+    """Whether ``name`` names a user problem file (``path/to/file.py[:attr]``), not the catalog."""
     path = name.rpartition(":")[0] if ":" in name else name
     return path.endswith(".py") or name.endswith(".py")
 
@@ -128,7 +134,7 @@ def get(name: str, **params) -> Problem:
     """
     if not isinstance(name, str):
         raise UnknownProblemError(f"problem name must be a string, got {type(name).__name__}")
-    if _is_user_spec(name):
+    if is_user_spec(name):
         return load_user_problem(name, **params)
     if name not in _REGISTRY:
         hint = _closest(name, _REGISTRY)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import counterexamples as cx
 from counterexamples import Problem, ProblemError
 from counterexamples.conformance import check_problem
-from counterexamples.registry import _REGISTRY
+from counterexamples.registry import module_of
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = [
@@ -77,7 +77,7 @@ def test_declared_assumptions_and_flags(name, problems):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_module_docstring_states_math_source_and_behaviour(name):
-    mod = importlib.import_module(f"counterexamples.{_REGISTRY[name]}")
+    mod = importlib.import_module(module_of(name))
     doc = mod.__doc__
     assert ".. math::" in doc
     assert "Source" in doc

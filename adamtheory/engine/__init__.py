@@ -15,7 +15,7 @@ import importlib
 _WHERE = {
     "run_batch": "batch", "BatchResult": "batch", "default_checkpoints": "metrics",
     "CHUNK": "batch", "N_CHECKPOINTS": "metrics",
-    "classify": "classify", "LABELS": "classify",
+    "LABELS": "classify",
     "EPS_MODES": "codes", "AMSGRAD_MODES": "codes", "FLAG_NAMES": "codes", "HUGE_STEP": "codes",
     "HUGE_V": "codes",
     "cache_dir": "cache", "compiled_kernel": "cache", "kernels_cached": "cache",

@@ -45,7 +45,7 @@ N_CLASSES = 10
 
 @functools.lru_cache(maxsize=None)
 def _digits_table() -> tuple:
-    from counterexamples._data import read_verified_lines
+    from counterexamples import read_verified_lines
 
     table = np.loadtxt(read_verified_lines(_DIGITS, _DIGITS_SHA256, InputError), delimiter=",")
     X = np.empty((table.shape[0], 65))

@@ -33,9 +33,9 @@ def sha256(data: bytes) -> str:
 
 def is_user_file(name: str) -> bool:
     """``"path/to/file.py[:attr]"`` (the loader's own rule, see counterexamples.registry)."""
-    from counterexamples.registry import _is_user_spec
+    from counterexamples.registry import is_user_spec
 
-    return _is_user_spec(name)
+    return is_user_spec(name)
 
 
 def user_file_digest(name: str) -> str | None:
@@ -63,11 +63,11 @@ def catalog_digest(name: str, problem) -> dict:
     import importlib
 
     import counterexamples
-    from counterexamples.registry import _REGISTRY
+    from counterexamples.registry import module_of
 
     root = Path(counterexamples.__file__).resolve().parent
     files = set()
-    mod = importlib.import_module(f"counterexamples.{_REGISTRY[name]}")
+    mod = importlib.import_module(module_of(name))
     files.add(getattr(mod, "__file__", None))
     for oracle in (problem.grad, problem.objective, getattr(problem, "grad1", None)):
         if oracle is not None:
