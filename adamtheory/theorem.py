@@ -39,7 +39,6 @@ import math
 
 import numpy as np
 import sympy as sp
-from scipy.signal import lfilter
 
 #: Symbols of the derived constants (docs/derivations.md, section "Constants").
 SYM = {k: sp.Symbol(k, positive=True) for k in (
@@ -185,6 +184,8 @@ def momentum_recursion(beta, theta, rho: float) -> np.ndarray:
 
 def geometric_tail(c: np.ndarray, rho: float) -> np.ndarray:
     """R_i = Σ_{s≥i} ρ^{s-i} c_s (backward recursion R_i = c_i + ρ R_{i+1})."""
+    from scipy.signal import lfilter  # scipy.signal costs ~0.7 s to import: only when needed
+
     return lfilter([1.0], [1.0, -rho], c[::-1])[::-1]
 
 
