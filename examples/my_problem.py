@@ -36,7 +36,6 @@ from numba import njit
 from counterexamples import Problem, ProblemParameterError
 from counterexamples.rng import uniform
 
-
 # 1. The oracles: numba-compiled, with exactly the contract's signatures.
 #    data holds [A | y] as one float64 (n, d+1) C-contiguous array.
 
