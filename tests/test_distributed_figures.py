@@ -102,8 +102,9 @@ def test_proved_threshold_logreg_independent():
     d σ² = mean ||a_i||²; both bound the true quantities at sampled w (exact over the n
     samples), and a planted variant (Jensen's mean ||a_i|| in place of the spectral bound,
     which gives a different, looser threshold) is told apart."""
-    import counterexamples as cx
     from scipy.special import expit
+
+    import counterexamples as cx
 
     lam = 0.1
     thr = proved_threshold({"problem": "logreg-nonconvex", "lam": lam, "eps": 1e-8,
