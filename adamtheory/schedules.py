@@ -13,16 +13,23 @@ array([0.5       , 0.35355339, 0.28867513, 0.25      ])
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
 import sympy as sp
 
 from .errors import ScheduleError
-from .parsing import (MAX_MAGNITUDE, T, check_constant, check_exp, check_power, parameter_symbol,
-                      parse_expression)
+from .parsing import (
+    MAX_MAGNITUDE,
+    T,
+    check_constant,
+    check_exp,
+    check_power,
+    parameter_symbol,
+    parse_expression,
+)
 
 __all__ = ["Schedule", "constant", "power", "one_minus_power", "to_rational", "exact_at", "T"]
 
@@ -210,7 +217,7 @@ class Schedule:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def parse(cls, text: str, **params) -> "Schedule":
+    def parse(cls, text: str, **params) -> Schedule:
         """Parse schedule text; keyword arguments declare parameters and give their values.
 
         A parameter given as ``None`` is declared but left free.
@@ -221,7 +228,7 @@ class Schedule:
         )
         return cls(expr, values, text.strip())
 
-    def bind(self, **values) -> "Schedule":
+    def bind(self, **values) -> Schedule:
         """The same schedule with (more) parameter values."""
         merged = dict(self.params)
         for k, v in values.items():

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-
 from dataclasses import replace
 
 import numba

@@ -37,7 +37,7 @@ def read_verified_lines(path: Path, sha256: str, error=ProblemError) -> list:
     return gzip.decompress(raw).decode("ascii").splitlines()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _breast_cancer_table() -> np.ndarray:
     lines = read_verified_lines(_BREAST_CANCER, _BREAST_CANCER_SHA256)
     n, p = (int(v) for v in lines[0].split(",")[:2])

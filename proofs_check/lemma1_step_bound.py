@@ -44,7 +44,7 @@ from adamtheory.bounds import step_constant
 
 from ._gen import beta_seq, extremal, grads, horizon, moments, theta_seq
 from ._result import PROPERTY, LemmaResult, Violation, search
-from ._search import Mutant, lemma_result, decode_case, encode_case, refute, show
+from ._search import Mutant, decode_case, encode_case, lemma_result, refute, show
 
 LEMMA = "L1 step bound"
 STATEMENT = "(1-θ_t) m_t²/v_t ≤ S_t ≤ K = max(max_{t<t0} S_t, 1/(1-γ)), time-varying β_t"

@@ -37,7 +37,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ._result import PROPERTY, LemmaResult, Violation, search
-from ._search import Mutant, lemma_result, logit, sig, refute, show
+from ._search import Mutant, lemma_result, logit, refute, show, sig
 
 LEMMA = "L2 decorrelation"
 STATEMENT = "E_t[G g/sqrt v] ≥ G²/(2 sqrt ṽ) - 2 sqrt(1-θ) σ E_t[g²/v]"

@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 
 from ._gen import chi_seq, theta_seq
 from ._result import PROPERTY, LemmaResult
-from ._search import Mutant, lemma_result, dec_theta, enc_theta, refute, show
+from ._search import Mutant, dec_theta, enc_theta, lemma_result, refute, show
 
 LEMMA = "L3E log-sum in expectation"
 STATEMENT = "E Σ_t a_t Σ_k X_{t,k} ≤ χ_1 d log(1 + G²/(dε)) + (d/θ_1) Σ_t α_t sqrt(1-θ_t), adapted g_t"

@@ -43,8 +43,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ._gen import chi_seq, grads, horizon, moments, theta_seq
-from ._result import LemmaResult, PROPERTY, Violation, search
-from ._search import Mutant, lemma_result, encode_case, decode_case, refute, show
+from ._result import PROPERTY, LemmaResult, Violation, search
+from ._search import Mutant, decode_case, encode_case, lemma_result, refute, show
 
 LEMMA = "L3 log-sum"
 STATEMENT = "Σ a_t X_t ≤ a_1 max(ℓ_t-ℓ_0)^+ + Σ a_t(1-θ_t)/θ_1; Σ χ_t X_t ≤ C_0 Σ a_t X_t"

@@ -39,7 +39,7 @@ from adamtheory.theorem import capped_log_moment, log_sum_bound
 
 from ._result import PROPERTY, LemmaResult
 from ._search import Mutant, lemma_result, refute
-from .lemma3_expectation import case, decode, encode, deterministic
+from .lemma3_expectation import case, decode, deterministic, encode
 
 LEMMA = "L3' weighted log-sum, any weights"
 STATEMENT = ("E Σ_t u_t Σ_k X_{t,k} ≤ Σ (u_t-u_{t+1})⁺ Λ_t + d Σ (u_{t+1}-u_t)⁺ L_t "

@@ -40,8 +40,8 @@ from hypothesis import strategies as st
 from adamtheory.bounds import schedule_constants
 
 from ._gen import beta_seq, chi_seq, grads, horizon, moments, theta_seq
-from ._result import LemmaResult, PROPERTY, Violation, search
-from ._search import Mutant, lemma_result, decode_case, encode_case, refute, show
+from ._result import PROPERTY, LemmaResult, Violation, search
+from ._search import Mutant, decode_case, encode_case, lemma_result, refute, show
 
 LEMMA = "L4 momentum energy"
 STATEMENT = "Σ α_t² m_t²/v_t ≤ K_m C_0² χ_1/(1-ρ) Σ a_t X_t"

@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from ._result import LemmaResult, PROPERTY, SYMBOLIC, fmt
+from ._result import PROPERTY, SYMBOLIC, LemmaResult, fmt
 from ._search import Mutant, refute
 
 LEMMA = "L7 Hölder/Jensen"

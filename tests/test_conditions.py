@@ -9,9 +9,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from adamtheory import OptimizerSpec, Schedule, constant, named, one_minus_power, power
-from adamtheory.asymptotics import leading, partial_sum_order, N
+from adamtheory.asymptotics import N, leading, partial_sum_order
 from adamtheory.conditions import (
-    COROLLARY_1, COROLLARY_2, FAILS, HOLDS, NUMERIC, SYMBOLIC, UNDECIDED, check,
+    COROLLARY_1,
+    COROLLARY_2,
+    FAILS,
+    HOLDS,
+    NUMERIC,
+    SYMBOLIC,
+    check,
 )
 from adamtheory.errors import InputError, OutsideFamilyError, ScheduleError
 from adamtheory.parsing import T

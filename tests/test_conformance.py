@@ -13,8 +13,8 @@ import pytest
 from numba import njit
 
 import counterexamples as cx
-from counterexamples.rng import normal
 from counterexamples.conformance import ConformanceReport, check_problem, sample_box
+from counterexamples.rng import normal
 
 FAST = {"n_points": 8, "n_samples": 1000}
 

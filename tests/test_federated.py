@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adamtheory.errors import InputError
 from adamtheory.federated import kernels as kn
-from adamtheory.federated.data import (digits, dirichlet_partition, heterogeneous_lsq,
-                                       label_skew)
+from adamtheory.federated.data import digits, dirichlet_partition, heterogeneous_lsq, label_skew
 from adamtheory.federated.reference import _loss_grad, reference_run
 from adamtheory.federated.simulator import _arrays, compute, defaults, run, validate
 

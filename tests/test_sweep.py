@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from adamtheory.cli import main
 from adamtheory.sweep import StoreError, load, loads, make_plan, open_results
 from adamtheory.sweep import store as store_mod
-from adamtheory.cli import main
 from adamtheory.sweep.tables import validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,9 +148,9 @@ def test_memory_refusal_and_existing_output(tmp_path, capsys):
 
 # ---------------------------------------------------------------------- results
 def test_dataset_layout_and_agrees_with_simulate(reference):
+    import counterexamples as cx
     from adamtheory.simulate import simulate
     from adamtheory.specs import OptimizerSpec
-    import counterexamples as cx
 
     f, ds = reference
     assert ds.x.dims == ("s", "r", "seed", "step") and ds.label.dims == ("s", "r", "seed")
@@ -172,9 +172,9 @@ def test_dataset_layout_and_agrees_with_simulate(reference):
 
 
 def test_named_optimizer_and_problem_axes(tmp_path):
+    import counterexamples as cx
     from adamtheory.simulate import simulate
     from adamtheory.specs import named
-    import counterexamples as cx
 
     text = """
 [problem]

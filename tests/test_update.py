@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 from adamtheory.engine.codes import AMS_NONE, AMSGRAD_MODES, EPS_MODES, EPS_V0
-from adamtheory.engine.update import (adam_update, bias_factors, generic_step, initial_v,
-                                      moments)
+from adamtheory.engine.update import adam_update, bias_factors, generic_step, initial_v, moments
 
 B1, B2, LR, EPS, EROOT = 0.9, 0.99, 0.1, 1e-3, 1e-4
 

@@ -63,7 +63,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from counterexamples.rng import mix as _mix, uniform
+from counterexamples.rng import mix as _mix
+from counterexamples.rng import uniform
 
 # integer codes (the kernels receive them as data)
 IDENTITY64, IDENTITY32, FP16, BF16, SIGN, SCALED_SIGN, TOPK, RANDK, QSGD = range(9)

@@ -62,7 +62,7 @@ array([ 51200., 409600.])
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numba import njit, prange
@@ -127,7 +127,7 @@ def family_tables(steps: int, lr=0.1, s=0.5, beta=0.9, theta=1.0, r=1.0):
     return A, B, TH
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_kernel(grad, objective):
     """The compiled simulator for one problem oracle pair (built once, cached)."""
 

@@ -43,7 +43,7 @@ _DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa
 N_CLASSES = 10
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _digits_table() -> tuple:
     from counterexamples import read_verified_lines
 

@@ -286,8 +286,8 @@ def run_flower(algorithm: str = "fedlada", problem: str = "digits", rounds: int 
     Needs ``pip install "flwr[simulation]"`` (Ray).
     """
     try:
-        from flwr.simulation import run_simulation
         import ray  # noqa: F401
+        from flwr.simulation import run_simulation
     except ImportError as exc:
         raise InputError('the Flower simulation engine needs Ray: pip install '
                          '"flwr[simulation]==1.42.0"') from exc

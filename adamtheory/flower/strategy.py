@@ -40,8 +40,15 @@ from collections.abc import Iterable, Sequence
 from logging import DEBUG, INFO, WARNING
 
 import numpy as np
-from flwr.app import (Array, ArrayRecord, ConfigRecord, Message, MessageType, MetricRecord,
-                      RecordDict)
+from flwr.app import (
+    Array,
+    ArrayRecord,
+    ConfigRecord,
+    Message,
+    MessageType,
+    MetricRecord,
+    RecordDict,
+)
 from flwr.serverapp import Grid
 from flwr.serverapp.strategy import FedAvg
 from flwr.supercore import log
