@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .batching import param_table
 from .cache import block_loop, compiled_kernel
 from .codes import AMSGRAD_MODES, EPS_MODES, EPS_V0, FLAG_NAMES, code
 from .metrics import N_CHECKPOINTS, default_checkpoints  # noqa: F401 (defined with the metrics)
@@ -191,16 +192,7 @@ def run_batch(problem, alpha, beta, theta, *, alpha_row=None, beta_row=None, the
     ams = _codes(amsgrad, n, AMSGRAD_MODES, "amsgrad")
     bc = _per_config(bias_correction, n, np.bool_, "bias_correction")
     sd = _per_config(seeds, n, np.int64, "seeds")
-    prm = np.asarray(prm_in, dtype=np.float64)
-    if prm.ndim <= 1:
-        ptab, prow = np.ascontiguousarray(prm.reshape(1, -1)), np.zeros(n, np.int64)
-    else:
-        if prm.shape[0] != n:
-            raise ValueError("params must be one row or one row per configuration")
-        ptab, prow = np.unique(prm, axis=0, return_inverse=True)
-        ptab, prow = np.ascontiguousarray(ptab), prow.reshape(-1).astype(np.int64)
-    if ptab.shape[1] == 0:
-        ptab = np.zeros((ptab.shape[0], 1))
+    ptab, prow = param_table(problem, prm_in, n)
     lo, hi = np.ascontiguousarray(problem.lower), np.ascontiguousarray(problem.upper)
     if x0_in is None:
         x0_in = np.ones(d)
