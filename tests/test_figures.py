@@ -97,3 +97,64 @@ def test_figures_run_outside_the_repository(tmp_path, monkeypatch):
     p = subprocess.run([sys.executable, "-m", "adamtheory", "figures", "--processes", "0"],
                        cwd=tmp_path, capture_output=True, text=True)
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+
+
+def _fake_figures():
+    """Three tiny figures: one per group, one drawing another's data, one over two groups."""
+    from adamtheory.figures import Figure
+
+    def compute(job):
+        return {"group": job.group}
+
+    def draw(job, parts):
+        return {"sweep": None, "python": "test", "groups": sorted(parts)}
+
+    return {f.key: f for f in (
+        Figure(key="p", files=("p.png",), summary="p", compute=compute, draw=draw,
+               groups=("one",)),
+        Figure(key="q", files=("q.png",), summary="q", compute=None, draw=draw,
+               groups=("one",), data_of="p"),
+        Figure(key="r", files=("r.png",), summary="r", compute=compute, draw=draw,
+               groups=("one", "two")))}
+
+
+def test_progress_lists_every_figure_and_its_seconds(tmp_path, monkeypatch):
+    """Without a terminal, make_figures reports each figure's compute and draw as lines
+    (``[done/total, elapsed]``), counts the figures done, ends with the seconds of every figure
+    and stores them in the manifest."""
+    import adamtheory.figures as figs
+
+    monkeypatch.setattr(figs, "FIGURES", _fake_figures())
+    lines = []
+    m = figs.make_figures(tmp_path, quick=True, echo=lines.append, processes=1)
+    text = "\n".join(lines)
+    for key, group in (("p", "one"), ("r", "one"), ("r", "two")):
+        assert f"computing ({key}) [{group}]" in text
+    for key in "pqr":
+        assert f"drawing ({key})" in text and f"({key}) done in" in text
+    done = [ln for ln in lines if " done in " in ln]
+    assert [ln.split("[", 1)[1].split(",")[0].strip() for ln in done] == ["1/3", "2/3", "3/3"]
+    summary = next(ln for ln in lines if ln.startswith("seconds per figure"))
+    assert all(f"({k})" in summary for k in "pqr")
+    assert m["figures"]["r"]["groups"] == ["one", "two"]
+    assert all(m["figures"][k]["seconds"] >= 0 for k in "pqr")
+
+
+def test_figure_progress_counts_a_figure_once_drawn():
+    """The reporter: computing does not count a figure as done, drawing does; a figure's
+    seconds add its computes in every group and its draw."""
+    from adamtheory.sweep.progress import FigureProgress
+
+    lines = []
+    with FigureProgress(["x", "y"], echo=lines.append) as fp:
+        fp.event("compute", "x", "g1")
+        fp.event("computed", "x", "g1", 2.0)
+        fp.event("compute", "x", "g2")
+        fp.event("computed", "x", "g2", 1.0)
+        assert fp.done == 0
+        fp.event("draw", "x")
+        fp.event("drawn", "x", "", 0.5)
+    assert fp.done == 1 and fp.seconds == {"x": 3.5, "y": 0.0}
+    assert lines[-1].endswith("(x) done in 3.5 s") and "[ 1/2," in lines[-1]
+    assert "computing (x) [g2]" in "\n".join(lines)
+    assert fp.summary() == "seconds per figure: (x) 3.5, (y) 0.0"

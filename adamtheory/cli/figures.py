@@ -53,5 +53,6 @@ def cmd_figures(args) -> int:
     if not 1 <= args.processes <= 64:
         raise InputError(f"--processes must be between 1 and 64, got {args.processes}")
     make_figures(check_output_dir(args.out), quick=args.quick, processes=args.processes,
-                 echo=lambda m: print(m, file=sys.stderr))
+                 echo=lambda m: print(m, file=sys.stderr, flush=True),
+                 live=sys.stderr.isatty())
     return 0

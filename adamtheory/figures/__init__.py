@@ -69,6 +69,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError
+from ..sweep.progress import FigureProgress
 from .common import to_json
 from .registry import FIGURES
 from .shape import Figure, Job, sweep_label, sweeps_dir
@@ -90,15 +91,23 @@ def groups() -> list[str]:
     return out
 
 
-def run_group(group: str, out, quick: bool, tmp=None) -> dict:
+def run_group(group: str, out, quick: bool, tmp=None, report=None) -> dict:
     """Run every ``compute`` of ``group`` (registry order), then draw the figures that belong to
     this group alone.
+
+    Parameters
+    ----------
+    report : callable, optional
+        ``report(kind, key, group, seconds)`` before (``"compute"``, ``"draw"``; seconds None)
+        and after (``"computed"``, ``"drawn"``) each compute and draw (see
+        :class:`adamtheory.sweep.progress.FigureProgress`).
 
     Returns
     -------
     dict
-        ``{"entries": {key: manifest entry}, "parts": {key: data}}``: ``parts`` holds the data
-        of multi-group figures, drawn by :func:`make_figures` once all groups are done.
+        ``{"entries": {key: manifest entry}, "parts": {key: data}, "seconds": {key: s}}``:
+        ``parts`` holds the data of multi-group figures, drawn by :func:`make_figures` once all
+        groups are done; ``seconds`` the wall time of each figure's compute and draw here.
         Called alone (e.g. ``run_group("distributed", out, quick=True)``), it makes that
         group's single-group figures.
     """
@@ -106,23 +115,81 @@ def run_group(group: str, out, quick: bool, tmp=None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     own_tmp = tmp is None
     tmp = Path(tempfile.mkdtemp(prefix="adamtheory-figures-")) if own_tmp else Path(tmp)
+    note = report or (lambda *a: None)
+    seconds: dict = {}
+
+    def timed(kind, key, fn, *args):
+        note(kind, key, group, None)
+        t0 = time.perf_counter()
+        value = fn(*args)
+        secs = time.perf_counter() - t0
+        seconds[key] = seconds.get(key, 0.0) + secs
+        note({"compute": "computed", "draw": "drawn"}[kind], key, group, secs)
+        return value
+
     try:
         data, entries = {}, {}
         for key, fig in FIGURES.items():
             if group in fig.groups and fig.compute is not None:
-                data[key] = fig.compute(Job(fig, out, tmp, quick, group))
+                data[key] = timed("compute", key, fig.compute, Job(fig, out, tmp, quick, group))
         for key, fig in FIGURES.items():
             if fig.groups == (group,):
                 src = fig.data_of or key
-                entries[key] = fig.draw(Job(fig, out, tmp, quick, group), {group: data[src]})
+                entries[key] = timed("draw", key, fig.draw, Job(fig, out, tmp, quick, group),
+                                     {group: data[src]})
         parts = {k: v for k, v in data.items() if len(FIGURES[k].groups) > 1}
-        return {"entries": entries, "parts": parts}
+        return {"entries": entries, "parts": parts, "seconds": seconds}
     finally:
         if own_tmp:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def make_figures(out="figures", quick: bool = False, echo=print, processes: int = 2) -> dict:
+_QUEUE = []  # in a pool worker: the queue its events go to the parent by
+
+
+def _pool_init(queue) -> None:
+    _QUEUE[:] = [queue]
+
+
+def _queue_report(*event) -> None:
+    _QUEUE[0].put(event)
+
+
+def _pool_group(group: str, out, quick: bool, tmp) -> dict:
+    """:func:`run_group` in a pool worker, its events sent to the parent's queue."""
+    return run_group(group, out, quick, tmp, report=_queue_report)
+
+
+def _forward(queue, progress) -> None:
+    """Hand the workers' events to ``progress`` until the ``None`` that ends them."""
+    while (event := queue.get()) is not None:
+        progress.event(*event)
+
+
+def _in_pool(names, out, quick, tmp, processes, progress) -> dict:
+    """Every group's :func:`run_group` in a pool of ``processes`` spawned processes; their
+    events reach ``progress`` through a queue read by a thread of this process."""
+    import multiprocessing as mp
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    reader = threading.Thread(target=_forward, args=(queue, progress), daemon=True)
+    reader.start()
+    try:
+        with ProcessPoolExecutor(processes, mp_context=ctx, initializer=_pool_init,
+                                 initargs=(queue,)) as ex:
+            futs = [ex.submit(_pool_group, g, str(out), quick, str(tmp)) for g in names]
+            return dict(zip(names, (f.result() for f in futs)))
+    finally:
+        queue.put(None)
+        reader.join(timeout=10)
+        queue.close()
+
+
+def make_figures(out="figures", quick: bool = False, echo=print, processes: int = 2,
+                 live: bool = False) -> dict:
     """Regenerate every registered figure into ``out`` and write ``out/manifest.json``.
 
     Parameters
@@ -132,9 +199,13 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
     quick : bool
         Small grids and fewer steps (about a minute on 2 cores).
     echo : callable
-        Progress messages.
+        Progress messages: one line per figure computed and drawn (``[done/total, elapsed]``),
+        then the seconds of every figure (also stored as ``seconds`` in its manifest entry).
     processes : int
-        1: compute in this process; N > 1: a pool of N processes over the worker groups.
+        1: compute in this process; N > 1: a pool of N processes over the worker groups (their
+        progress reaches this process through a queue).
+    live : bool
+        Show the progress as a rich bar on stderr (a terminal) instead of lines through ``echo``.
 
     Returns
     -------
@@ -156,23 +227,25 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="adamtheory-figures-"))
     names = groups()
+    progress = FigureProgress(list(FIGURES), echo=echo, live=live)
     try:
-        echo(f"adamtheory figures{' --quick' if quick else ''}: computing in {processes} "
-             "process(es) (numba compiles each problem family once per process) ...")
-        if processes > 1:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(processes, mp_context=mp.get_context("spawn")) as ex:
-                futs = [ex.submit(run_group, g, str(out), quick, str(tmp)) for g in names]
-                results = dict(zip(names, (f.result() for f in futs)))
-        else:
-            results = {g: run_group(g, out, quick, tmp) for g in names}
-        entries = {k: v for r in results.values() for k, v in r["entries"].items()}
-        for key, fig in FIGURES.items():
-            if len(fig.groups) > 1:
-                parts = {g: results[g]["parts"][key] for g in fig.groups}
-                entries[key] = fig.draw(Job(fig, out, tmp, quick, "parent"), parts)
+        echo(f"adamtheory figures{' --quick' if quick else ''}: {len(FIGURES)} figures in "
+             f"{processes} process(es) (numba compiles each problem family once; later runs "
+             "load the kernels from the cache) ...")
+        with progress:
+            if processes > 1:
+                results = _in_pool(names, out, quick, tmp, processes, progress)
+            else:
+                results = {g: run_group(g, out, quick, tmp, report=progress.event)
+                           for g in names}
+            entries = {k: v for r in results.values() for k, v in r["entries"].items()}
+            for key, fig in FIGURES.items():
+                if len(fig.groups) > 1:
+                    parts = {g: results[g]["parts"][key] for g in fig.groups}
+                    progress.event("draw", key)
+                    t0 = time.perf_counter()
+                    entries[key] = fig.draw(Job(fig, out, tmp, quick, "parent"), parts)
+                    progress.event("drawn", key, "", time.perf_counter() - t0)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     command = "adamtheory figures" + (" --quick" if quick else "")
@@ -180,7 +253,8 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
                 "quick": quick, "figures": {}}
     for key, fig in FIGURES.items():
         manifest["figures"][key] = {"file": fig.files[0], **entries[key],
-                                    "version": __version__, "made_by": command}
+                                    "version": __version__, "made_by": command,
+                                    "seconds": round(progress.seconds[key], 1)}
     manifest["seconds"] = round(time.perf_counter() - started, 1)
     tmpf = out / "manifest.json.tmp"
     tmpf.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=to_json))
@@ -190,6 +264,7 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
         echo(f"  (c) (s, r): guaranteed {c['guaranteed']} cells, mismatch {c['mismatch']}")
     for k, f in manifest["figures"].items():
         echo(f"  ({k}) {out / f['file']}")
+    echo(progress.summary())
     echo(f"wrote {len(manifest['figures'])} figures and manifest.json to {out} in "
          f"{manifest['seconds']} s")
     return manifest
