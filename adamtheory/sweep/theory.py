@@ -167,6 +167,27 @@ def check_specs(specs: list, workers: int = 1) -> list:
     return found
 
 
+def pending_verdicts(sweep, sample: int = 16) -> int:
+    """About how many cells of ``sweep`` :func:`compute` would check now (their verdict is not
+    in the verdict cache): the uncached fraction of ``sample`` cells spread over the grid times
+    the number of cells (0 above :data:`MAX_CELLS` or outside the family). For the time
+    estimate (:mod:`.plan`); building every cell's spec would cost as much as a second
+    :func:`compute` of a warm cache."""
+    pos = sweep.spec_axes()
+    names = [sweep.axes[p].name for p in pos]
+    sizes = [sweep.axes[p].size for p in pos]
+    n = int(np.prod(sizes, dtype=np.int64))
+    if n > MAX_CELLS or n == 0:
+        return 0
+    picks = np.unique(np.linspace(0, n - 1, min(n, max(1, int(sample)))).round().astype(int))
+    specs = [sweep.cell_spec({name: float(sweep.axes[p].values[i]) for name, p, i in
+                              zip(names, pos, np.unravel_index(c, sizes))}) for c in picks]
+    if specs[0] is None or not specs[0].in_family:
+        return 0
+    missing = sum(cached_verdict(_spec_key(s)) is None for s in specs)
+    return int(round(n * missing / len(specs)))
+
+
 def compute(sweep, workers: int = 1) -> dict:
     """The stored ``theory`` of a sweep (see the module docstring): the cells are the values of
     ``sweep.spec_axes()``, their specs ``sweep.cell_spec(values)`` (the simulator's
