@@ -1,6 +1,7 @@
 """Throughput of the distributed and federated simulators against baselines in the same run.
 
     python benchmarks/simulators.py [--configs N] [--steps T] [--json]
+    python benchmarks/simulators.py --latency [--json]
 
 * distributed (:func:`adamtheory.distributed.simulator.simulate`, server-adam, identity64, no
   error feedback) on nonconvex-separable (d = 10, σ = 0.1), N configurations (seeds) × T steps,
@@ -13,13 +14,26 @@
   seed, R/10 rounds, scaled per local step). Rates are client local steps per second.
 
 Compile time is excluded from every rate (a warm-up call first) and printed separately.
+
+``--latency``: wall time of new processes, each run twice with the same fresh
+``ADAMTHEORY_CACHE_DIR`` (*cold*: the kernels compile; *warm*: they load from the kernel cache,
+:mod:`adamtheory.engine.cache`): ``python -c`` running
+``adamtheory.figures.run_group(group, out, quick=True)`` for the groups ``distributed`` and
+``federated`` (``seconds`` is the whole process, ``group_seconds`` the call alone), and the CLI
+commands ``adamtheory distributed --steps 2000`` and ``adamtheory federated --problem lsq
+--rounds 20``. ``compiled`` says whether the process printed "compiling kernels".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -87,14 +101,63 @@ def federated(rounds: int) -> dict:
             "reference_local_steps_per_s": ref, "ratio_kernel_to_reference": kernel / ref}
 
 
+GROUP = """
+import json, sys, tempfile, time
+t0 = time.perf_counter()
+from adamtheory.figures import run_group
+with tempfile.TemporaryDirectory() as out:
+    t1 = time.perf_counter()
+    run_group(sys.argv[1], out, quick=True)
+    t2 = time.perf_counter()
+print(json.dumps({"import_seconds": t1 - t0, "group_seconds": t2 - t1}))
+"""
+
+COMMANDS = {
+    "group distributed": [sys.executable, "-c", GROUP, "distributed"],
+    "group federated": [sys.executable, "-c", GROUP, "federated"],
+    "cli distributed": [sys.executable, "-m", "adamtheory", "distributed", "--steps", "2000",
+                        "--workers", "1,8", "--compressor", "identity64,scaled_sign"],
+    "cli federated": [sys.executable, "-m", "adamtheory", "federated", "--problem", "lsq",
+                      "--rounds", "20"],
+}
+
+
+def _process(cmd, env) -> dict:
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600,
+                       cwd=Path(__file__).resolve().parent.parent)
+    out = {"seconds": round(time.perf_counter() - t0, 2), "status": r.returncode,
+           "compiled": "compiling kernels" in r.stderr}
+    if r.returncode:
+        out["error"] = (r.stderr.strip().splitlines() or [""])[-1][:200]
+    elif cmd[1] == "-c":
+        out.update({k: round(v, 2) for k, v in json.loads(r.stdout.splitlines()[-1]).items()})
+    return out
+
+
+def latency() -> dict:
+    """Cold then warm wall time of each of :data:`COMMANDS` in new processes."""
+    res = {}
+    for name, cmd in COMMANDS.items():
+        with tempfile.TemporaryDirectory(prefix="adamtheory-bench-cache-") as cdir:
+            env = {**os.environ, "ADAMTHEORY_CACHE_DIR": cdir}
+            res[name] = {"cold": _process(cmd, env), "warm": _process(cmd, env)}
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--configs", type=int, default=64, help="configurations (distributed)")
     ap.add_argument("--steps", type=int, default=5000, help="steps (distributed)")
     ap.add_argument("--rounds", type=int, default=200, help="rounds (federated)")
+    ap.add_argument("--latency", action="store_true",
+                    help="cold and warm wall time of new processes (figure groups, CLI)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    res = {"distributed": distributed(a.configs, a.steps), "federated": federated(a.rounds)}
+    if a.latency:
+        res = latency()
+    else:
+        res = {"distributed": distributed(a.configs, a.steps), "federated": federated(a.rounds)}
     if a.json:
         print(json.dumps(res, indent=1))
         return
