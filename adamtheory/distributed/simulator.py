@@ -62,30 +62,23 @@ array([ 51200., 409600.])
 from __future__ import annotations
 
 import math
-from functools import cache
 
 import numpy as np
-from numba import njit, prange
-
-from counterexamples.rng import mix as _mix
 
 from ..engine.batching import checkpoint_steps, param_table, per_config, start_points
-from ..engine.update import generic_step, moments
-from .compressors import CODES, compress, compressor_seed, message_bits
+from ..engine.cache import Template, compiled
+from .compressors import CODES
+from .kernels import EMA_WEIGHT, PARALLEL, SERVER_ADAM, WORKER_ADAM, sample_seed, schedule_values
+
+__all__ = ["EMA_WEIGHT", "EVAL_RATIO", "KERNELS", "PARALLEL", "PLACEMENTS", "SERVER_ADAM",
+           "WORKER_ADAM", "eval_steps", "family_tables", "sample_seed", "schedule_values",
+           "simulate"]
 
 PLACEMENTS = ("server-adam", "worker-adam")
-SERVER_ADAM, WORKER_ADAM = 0, 1
 EVAL_RATIO = 1.02
-PARALLEL = False
-EMA_WEIGHT = 1.0 / 16.0
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-@njit(inline="always")
-def sample_seed(seed, k):
-    """Seed of sample k of a round: ``seed XOR mix(k φ)`` (k = 0 gives ``seed``)."""
-    return np.int64(np.uint64(seed) ^ _mix(np.uint64(k) * _GOLDEN))
+#: the kernels' template: :mod:`.kernels`, copied into the kernel cache once per oracle pair
+#: (``grad``, ``objective``); ``family`` runs from the copy bound to ``(None, None)``
+KERNELS = Template("adamtheory.distributed.kernels", ("run", "family"), ("grad", "objective"))
 
 
 def eval_steps(steps: int) -> np.ndarray:
@@ -94,22 +87,6 @@ def eval_steps(steps: int) -> np.ndarray:
     g = np.unique(np.round(EVAL_RATIO ** np.arange(0, math.log(max(steps, 1), EVAL_RATIO) + 1)))
     ev = np.union1d(np.arange(1, min(50, steps) + 1), g[g <= steps])
     return np.union1d(ev, [steps]).astype(np.int64)
-
-
-@njit
-def schedule_values(t, lr, s, beta, theta, r):
-    """(α_t, β_t, θ_t) = (lr t^{-s}, β, 1 - θ t^{-r}): the family the simulator used to compute
-    inside its kernel, kept for :func:`family_tables`."""
-    tf = np.float64(t)
-    return lr * tf ** (-s), beta, 1.0 - theta * tf ** (-r)
-
-
-@njit
-def _family(steps, lr, s, beta, theta, r, A, B, TH):
-    for c in range(lr.shape[0]):
-        for t in range(1, steps + 1):
-            A[c, t - 1], B[c, t - 1], TH[c, t - 1] = schedule_values(t, lr[c], s[c], beta[c],
-                                                                     theta[c], r[c])
 
 
 def family_tables(steps: int, lr=0.1, s=0.5, beta=0.9, theta=1.0, r=1.0):
@@ -123,119 +100,9 @@ def family_tables(steps: int, lr=0.1, s=0.5, beta=0.9, theta=1.0, r=1.0):
     args = [per_config(v, n, np.float64, k) for k, v in
             (("lr", lr), ("s", s), ("beta", beta), ("theta", theta), ("r", r))]
     A, B, TH = (np.empty((n, int(steps))) for _ in range(3))
-    _family(int(steps), *args, A, B, TH)
+    call = (int(steps), *args, A, B, TH)
+    compiled(KERNELS, (None, None), "family", call, "the schedule tables")(*call)
     return A, B, TH
-
-
-@cache
-def get_kernel(grad, objective):
-    """The compiled simulator for one problem oracle pair (built once, cached)."""
-
-    @njit(parallel=PARALLEL, error_model="numpy")
-    def run(T, is_eval, rec, seeds, N, b, cup, cdown, kk, ss, place, efw, efs, A, B, TH, ai, bi,
-            ti, eps, target, prow, ptab, data, lo, hi, fstar, x0,
-            o_g, o_ga, o_f, o_bu, o_bd, o_x1, o_x2, o_hit):
-        n, d = x0.shape
-        for c in prange(n):
-            seed = seeds[c]
-            cseed = compressor_seed(seed)
-            Nc, bc = N[c], b[c]
-            prm = ptab[prow[c]]
-            Ac, Bc, Tc = A[ai[c]], B[bi[c]], TH[ti[c]]
-            x = x0[c].copy()
-            mw = np.zeros((Nc, d))
-            vw = np.full((Nc, d), eps[c])
-            ew = np.zeros((Nc, d))
-            ms = np.zeros(d)
-            vs = np.full(d, eps[c])
-            es = np.zeros(d)
-            g = np.empty(d)
-            gs = np.empty(d)
-            p = np.empty(d)
-            q = np.empty(d)
-            acc = np.empty(d)
-            go = np.empty(d)
-            bits_w = np.float64(Nc * message_bits(cup[c], d, kk[c], ss[c]))
-            bits_s = np.float64(Nc * message_bits(cdown[c], d, kk[c], ss[c]))
-            bu, bd = 0.0, 0.0
-            S = 0.0
-            first = True
-            hit = -1
-            for t in range(1, T + 1):
-                a, bt, th = Ac[t - 1], Bc[t - 1], Tc[t - 1]
-                for j in range(d):
-                    acc[j] = 0.0
-                for i in range(Nc):
-                    for j in range(d):
-                        gs[j] = 0.0
-                    for k in range(i * bc, (i + 1) * bc):
-                        grad(x, t, sample_seed(seed, k), prm, data, g)
-                        for j in range(d):
-                            gs[j] += g[j]
-                    for j in range(d):
-                        gi = gs[j] / bc
-                        if place[c] == WORKER_ADAM:
-                            mw[i, j], vw[i, j] = moments(gi, mw[i, j], vw[i, j], bt, th)
-                            pj = generic_step(a, mw[i, j], vw[i, j])
-                        else:
-                            pj = gi
-                        p[j] = pj + ew[i, j] if efw[c] else pj
-                    compress(cup[c], p, q, kk[c], ss[c], cseed, t, (2 * i) << 32)
-                    for j in range(d):
-                        if efw[c]:
-                            ew[i, j] = p[j] - q[j]
-                        acc[j] += q[j]
-                for j in range(d):
-                    gb = acc[j] / Nc
-                    if place[c] == WORKER_ADAM:
-                        uj = gb
-                    else:
-                        ms[j], vs[j] = moments(gb, ms[j], vs[j], bt, th)
-                        uj = generic_step(a, ms[j], vs[j])
-                    p[j] = uj + es[j] if efs[c] else uj
-                compress(cdown[c], p, q, kk[c], ss[c], cseed, t, np.int64(1) << 32)
-                ok = True
-                for j in range(d):
-                    if efs[c]:
-                        es[j] = p[j] - q[j]
-                    y = x[j] - q[j]
-                    y = lo[j] if y < lo[j] else y
-                    y = hi[j] if y > hi[j] else y
-                    x[j] = y
-                    ok = ok and abs(y) < 1e100
-                bu += bits_w
-                bd += bits_s
-                if not ok:
-                    hit = -2
-                    break
-                r = rec[t]
-                f, g2 = 0.0, 0.0
-                if is_eval[t] or r >= 0:
-                    f = objective(x, prm, data, go)
-                    g2 = 0.0
-                    for j in range(d):
-                        g2 += go[j] * go[j]
-                if is_eval[t]:
-                    if first:
-                        S = g2
-                        first = False
-                    else:
-                        S = (1.0 - EMA_WEIGHT) * S + EMA_WEIGHT * g2
-                    if math.sqrt(S) >= target[c]:
-                        hit = -1
-                    elif hit == -1:
-                        hit = t
-                if r >= 0:
-                    o_g[c, r] = math.sqrt(g2)
-                    o_ga[c, r] = math.sqrt(S)
-                    o_f[c, r] = f - fstar
-                    o_bu[c, r] = bu
-                    o_bd[c, r] = bd
-                    o_x1[c, r] = x[0]
-                    o_x2[c, r] = x[1] if d > 1 else np.nan
-            o_hit[c] = np.float64(hit) if hit > 0 else np.nan
-
-    return run
 
 
 def _schedule(tab, row, n, steps, what):
@@ -329,9 +196,8 @@ def simulate(problem, steps: int, seeds=0, *, alpha, beta, theta, alpha_row=None
     rec[ck] = np.arange(ck.size)
     outs = [np.full((n, ck.size), np.nan) for _ in range(7)]
     hit = np.full(n, np.nan)
-    kern = get_kernel(problem.grad, problem.objective)
     fstar = float(problem.f_star) if problem.f_star is not None else 0.0
-    kern(steps, is_eval, rec, per_config(seeds, n, np.int64, "seeds"),
+    args = (steps, is_eval, rec, per_config(seeds, n, np.int64, "seeds"),
          per_config(workers, n, np.int64, "workers"), per_config(batch, n, np.int64, "batch"),
          cup, cdown, per_config(k, n, np.int64, "k"), per_config(levels, n, np.int64, "levels"),
          place, per_config(ef_worker, n, np.bool_, "ef_worker"),
@@ -339,5 +205,8 @@ def simulate(problem, steps: int, seeds=0, *, alpha, beta, theta, alpha_row=None
          per_config(eps, n, np.float64, "eps"), per_config(target, n, np.float64, "target"),
          prow, ptab, problem.data, np.ascontiguousarray(problem.lower),
          np.ascontiguousarray(problem.upper), fstar, xstart, *outs, hit)
+    kern = compiled(KERNELS, (problem.grad, problem.objective), "run", args,
+                    f"{problem.name} (parameter server)")
+    kern(*args)
     keys = ("gnorm", "gnorm_avg", "fgap", "bits_up", "bits_down", "x1", "x2")
     return {"steps": ck, **dict(zip(keys, outs)), "iters_to_target": hit}

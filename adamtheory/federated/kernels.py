@@ -37,6 +37,12 @@ the metrics need the global objective over each configuration's own partition. E
 client index smuggled into ``params``, and a kernel compiled per oracle closure; instead the two
 federated problems (least squares, multinomial logistic regression) are a ``kind`` code read as
 data, so one compiled kernel serves every problem, partition and setting.
+
+Compile once: this module is the *source* of the kernel, not what runs. The simulator calls the
+copy of it that :mod:`adamtheory.engine.cache` writes into the kernel cache (template
+:data:`adamtheory.federated.simulator.KERNELS`, nothing bound, ``CACHE = True`` there), so that
+numba's disk cache applies: the kernel compiles once per machine and later processes load it.
+Hence the absolute imports (the copy lives outside the package).
 """
 
 from __future__ import annotations
@@ -44,10 +50,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from adamtheory.engine.codes import AMS_NONE, AMS_TORCH, EPS_TORCH, EPS_V0
+from adamtheory.engine.update import adam_update
 from counterexamples.rng import uniform
 
-from ..engine.codes import AMS_NONE, AMS_TORCH, EPS_TORCH, EPS_V0
-from ..engine.update import adam_update
+#: numba's disk cache for ``run_configs``; True in the copy in the kernel cache
+CACHE = False
 
 FEDAVG, FEDADAM, LOCAL_ADAM, FEDCM, SCAFFOLD, FEDLADA = range(6)
 ALGORITHMS = ("fedavg", "fedadam", "local-adam", "fedcm", "scaffold", "fedlada")
@@ -138,7 +146,7 @@ def _local_grad(kind, X, yb, rows_q, lo, ni, B, w, C, p, l2, g, z, seed, t, base
             _add_grad(kind, X, yb, rows_q[lo + k], w, C, p, g, sc, z)
 
 
-@njit(error_model="numpy")
+@njit(error_model="numpy", cache=CACHE)
 def run_configs(kind, X, yb, C, rows, offsets, Ms, algo, Ss, Ks, Bs, hyper, fstar, seeds,
                 rounds, ck, metrics, finals):
     """Run every configuration for ``rounds`` rounds; fill metrics (n, 5, n_ck) and finals (n, 2).

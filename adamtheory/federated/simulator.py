@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.cache import Template, compiled
 from ..errors import InputError
 from . import kernels as kn
 from .data import N_CLASSES, digits, dirichlet_partition, heterogeneous_lsq
 
+#: the kernel's template: :mod:`.kernels`, copied once into the kernel cache (nothing bound)
+KERNELS = Template("adamtheory.federated.kernels", ("run_configs",))
 PROBLEMS = ("digits", "lsq")
 #: name -> (kind, default, help); a float default None reaches compute as NaN (problem default)
 PARAMS = {
@@ -219,11 +222,12 @@ def compute(settings: dict, seeds, steps: int, checkpoints) -> dict:
                             dtype=np.int64)
             m = np.full((idx.size, len(kn.METRIC_NAMES), ck.size), np.nan)
             f = np.full((idx.size, len(kn.FINAL_NAMES)), np.nan)
-            kn.run_configs(np.int64(kind), X, np.ascontiguousarray(yb, dtype=np.float64),
-                           np.int64(C), rows, offs, st["M"][idx].astype(np.int64), algo,
-                           st["S"][idx].astype(np.int64), st["K"][idx].astype(np.int64),
-                           st["batch"][idx].astype(np.int64), hyper, fstar, seeds[idx],
-                           np.int64(steps), ck, m, f)
+            args = (np.int64(kind), X, np.ascontiguousarray(yb, dtype=np.float64),
+                    np.int64(C), rows, offs, st["M"][idx].astype(np.int64), algo,
+                    st["S"][idx].astype(np.int64), st["K"][idx].astype(np.int64),
+                    st["batch"][idx].astype(np.int64), hyper, fstar, seeds[idx],
+                    np.int64(steps), ck, m, f)
+            compiled(KERNELS, (), "run_configs", args, "the federated simulator")(*args)
             metrics[idx] = m
             finals[idx] = f
     out = {name: np.ascontiguousarray(metrics[:, i]) for i, name in enumerate(kn.METRIC_NAMES)}
