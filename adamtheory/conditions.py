@@ -34,6 +34,8 @@ G, L, d, ε; it does not shrink as θ → 1, because C' contains χ_1 = α_1/sqr
 from __future__ import annotations
 
 import contextvars
+import functools
+import json
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -54,6 +56,7 @@ from .parsing import T as t
 from .schedules import Schedule
 from .specs import RANGES, OptimizerSpec, check_range
 from .theorem import SYM, constants_symbolic, schedule_constants
+from .usercache import read_entry, write_entry
 
 HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
 SYMBOLIC, NUMERIC = "symbolic", "numeric"
@@ -124,6 +127,23 @@ class Verdict:
     def method(self) -> str:
         methods = {c.method for c in self.conditions.values()}
         return NUMERIC if NUMERIC in methods else SYMBOLIC
+
+    @classmethod
+    def from_dict(cls, spec: OptimizerSpec, data: dict) -> Verdict:
+        """The verdict ``data`` (a :meth:`to_dict`) of ``spec``: what the verdict cache reads
+        back. Details keep their JSON form (numbers as floats, expressions as text)."""
+        conds = {}
+        for name, c in data["conditions"].items():
+            rest = {k: v for k, v in c.items() if k not in ("status", "reason", "method", "range")}
+            rng = c.get("range")
+            conds[name] = ConditionResult(name, c["status"], c["reason"], c["method"],
+                                          None if rng is None else tuple(rng), rest)
+        return cls(spec=spec, conditions=conds, sum_order=data["sum_order"],
+                   step_order=data["T_alpha_T_order"], ratio_limit=data["ratio_limit"],
+                   rate=data["rate"], rate_exponent=data["rate_exponent"],
+                   rate_log_power=data["rate_log_power"], converges=data["converges"],
+                   bound=data["bound"], notes=tuple(data["notes"]), theorem=data["theorem"],
+                   floor=data["floor"])
 
     def to_dict(self) -> dict:
         return {
@@ -931,7 +951,64 @@ def _variation_tables(tables: dict) -> dict:
             "V": np.concatenate([[0.0], np.cumsum(np.abs(np.diff(bb)))])}
 
 
-def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: bool = True) -> Verdict:
+#: The modules whose source decides a verdict: their text salts the verdict cache.
+CHECKER_MODULES = ("conditions", "asymptotics", "bounds", "theorem", "schedules", "parsing",
+                   "specs", "limits", "errors", "usercache")
+
+
+@functools.cache
+def checker_key() -> str:
+    """SHA-256 of the checker's source (:data:`CHECKER_MODULES`) and the sympy and numpy
+    versions: the salt of the verdict cache (a changed checker never reads an old verdict)."""
+    import hashlib
+    import importlib
+    from pathlib import Path
+
+    h = hashlib.sha256(f"sympy {sp.__version__} numpy {np.__version__}\n".encode())
+    for name in CHECKER_MODULES:
+        mod = importlib.import_module(f"adamtheory.{name}")
+        h.update(name.encode() + b"\0" + Path(mod.__file__).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def verdict_key(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE,
+                symbolic: bool = True) -> str | None:
+    """The question a verdict answers, as exact text: the schedules' bound expressions as
+    ``srepr`` (floats to the last bit), every other field of the spec, the numeric range and the
+    method. The key of the verdict cache; None when a schedule holds a function known only by
+    its name (a tabulated or user-implemented function: its text does not say its values), which
+    is never cached."""
+    from sympy.core.function import AppliedUndef
+
+    exprs = (spec.alpha.bound_expr, spec.beta.bound_expr, spec.theta.bound_expr)
+    if any(e.atoms(AppliedUndef) for e in exprs):
+        return None
+    return json.dumps({
+        "alpha": sp.srepr(spec.alpha.bound_expr), "beta": sp.srepr(spec.beta.bound_expr),
+        "theta": sp.srepr(spec.theta.bound_expr), "name": spec.name, "eps": float(spec.eps).hex(),
+        "eps_mode": str(spec.eps_mode), "bias_correction": bool(spec.bias_correction),
+        "amsgrad": None if spec.amsgrad is None else str(spec.amsgrad),
+        "eps_root": float(spec.eps_root).hex(), "numeric_range": int(numeric_range),
+        "symbolic": bool(symbolic)}, sort_keys=True)
+
+
+def cached_verdict(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE,
+                   symbolic: bool = True) -> Verdict | None:
+    """The verdict of :func:`check` from the per-user verdict cache (:mod:`adamtheory.usercache`,
+    kind ``verdicts``, salted by :func:`checker_key`), or None when it holds none or the entry
+    is not a well-formed verdict."""
+    key = verdict_key(spec, numeric_range, symbolic)
+    data = None if key is None else read_entry("verdicts", checker_key(), key)
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Verdict.from_dict(_fold_bias_correction(spec)[0], data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: bool = True,
+          cache: bool = False) -> Verdict:
     """Decide the hypotheses of Theorem 1 and the conditions of its corollaries for ``spec``.
 
     Parameters
@@ -943,6 +1020,11 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
     symbolic:
         When False, skip sympy's decisions and use the numeric certificates only (used to check
         the two methods against each other).
+    cache:
+        When True, answer from the per-user verdict cache when it holds this exact question
+        (:func:`verdict_key`) for this checker's source (:func:`checker_key`), and store the
+        answer there otherwise (:mod:`adamtheory.usercache`; ``$ADAMTHEORY_CACHE_DIR`` moves it).
+        The cached verdict's ``to_dict()`` equals the computed one's.
 
     >>> from adamtheory import named
     >>> v = check(named("rmsprop", lr=0.01, beta2=0.99))
@@ -957,11 +1039,19 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
     spec.require_family()
     if not isinstance(numeric_range, int) or numeric_range < 1000:
         raise ScheduleError("numeric range must be an integer >= 1000")
+    if cache:
+        hit = cached_verdict(spec, numeric_range, symbolic)
+        if hit is not None:
+            return hit
     deadline = _DEADLINE.set(time.monotonic() + CHECK_SYMBOLIC_BUDGET)
     try:
-        return _check(spec, numeric_range, symbolic)
+        verdict = _check(spec, numeric_range, symbolic)
     finally:
         _DEADLINE.reset(deadline)
+    key = verdict_key(spec, numeric_range, symbolic) if cache else None
+    if key is not None:
+        write_entry("verdicts", checker_key(), key, verdict.to_dict())
+    return verdict
 
 
 def _check(spec: OptimizerSpec, numeric_range: int, symbolic: bool) -> Verdict:

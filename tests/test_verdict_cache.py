@@ -1,11 +1,14 @@
-"""The verdict cache of adamtheory.sweep.theory: a second computation of a sweep's verdicts reads
-them back instead of running the checker, and gives the same verdicts; an entry that is corrupt,
-names another spec or another checker is checked again, never trusted."""
+"""The checker's verdict cache (adamtheory.conditions.check(cache=True), adamtheory.usercache):
+a second check of the same question reads the verdict back instead of running sympy and gives the
+same verdict; an entry that is corrupt, answers another question or comes from another checker is
+checked again, never trusted; a sweep's stored verdicts come through the same cache."""
 
 import json
 
 import pytest
 
+from adamtheory import conditions, named, usercache
+from adamtheory.specs import OptimizerSpec
 from adamtheory.sweep import loads
 from adamtheory.sweep import theory as th
 
@@ -24,6 +27,16 @@ steps = 100
 seeds = 1
 """
 
+# hard cases: a floor (Corollary 2), a failing H0, bias correction folded, undecided-prone logs
+SPECS = [
+    OptimizerSpec.from_text("0.5/sqrt(t)", "0.9", "1 - 0.01/t"),
+    OptimizerSpec.from_text("0.1", "0.9", "0.999"),
+    named("adagrad"),
+    named("adam", lr=0.001),
+    named("adam", lr=0.001).with_variant("torch"),  # bias correction folded: a note
+    OptimizerSpec.from_text("0.5/sqrt(t*log(t+1))", "0.9*0.99**t", "1 - 1/t"),
+]
+
 
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
@@ -33,72 +46,123 @@ def fresh_cache(tmp_path, monkeypatch):
 
 def _count_checks(monkeypatch):
     calls = []
-    real = th._check_one
+    real = conditions._check
 
-    def counted(spec):
+    def counted(spec, *a):
         calls.append(spec)
-        return real(spec)
+        return real(spec, *a)
 
-    monkeypatch.setattr(th, "_check_one", counted)
+    monkeypatch.setattr(conditions, "_check", counted)
     return calls
 
 
-def test_second_compute_reads_the_cache(fresh_cache, monkeypatch):
-    sweep = loads(SWEEP)
+@pytest.mark.parametrize("spec", SPECS, ids=range(len(SPECS)))
+def test_cached_verdict_equals_computed(fresh_cache, monkeypatch, spec):
     calls = _count_checks(monkeypatch)
+    fresh = conditions.check(spec, numeric_range=10**4, cache=True)
+    again = conditions.check(spec, numeric_range=10**4, cache=True)
+    assert len(calls) == 1, "the second check ran the checker again"
+    assert again.to_dict() == fresh.to_dict()
+    assert conditions.headline(again) == conditions.headline(fresh)
+    assert again.spec == fresh.spec
+    # another question (range, method) is not answered from this entry
+    conditions.check(spec, numeric_range=2 * 10**4, cache=True)
+    assert len(calls) == 2
+
+
+def test_keys_tell_close_floats_apart():
+    a = OptimizerSpec.from_text("0.1", "0.9", "0.999")
+    b = OptimizerSpec.from_text("0.1000000000000001", "0.9", "0.999")
+    assert conditions.verdict_key(a) != conditions.verdict_key(b)
+    assert conditions.verdict_key(a) == conditions.verdict_key(
+        OptimizerSpec.from_text("0.1", "0.9", "0.999"))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other_key", "other_salt", "bad_value"])
+def test_untrusted_entry_is_checked_again(fresh_cache, monkeypatch, damage):
+    spec = OptimizerSpec.from_text("0.1", "0.9", "0.999")  # no guarantee
+    truth = conditions.check(spec, numeric_range=10**4, cache=True).to_dict()
+    (f,) = list((fresh_cache / "verdicts").rglob("*.json"))
+    entry = json.loads(f.read_text())
+    entry["value"]["converges"] = True  # a forged verdict, damaged one more way
+    if damage == "garbage":
+        f.write_text('{"salt": "')
+    else:
+        if damage == "other_key":
+            entry["key"] = entry["key"].replace('"numeric_range": 10000', '"numeric_range": 1000')
+        elif damage == "other_salt":
+            entry["salt"] = "0" * 64
+        else:
+            entry["value"] = {"converges": True}
+        f.write_text(json.dumps(entry))
+    calls = _count_checks(monkeypatch)
+    again = conditions.check(spec, numeric_range=10**4, cache=True)
+    assert len(calls) == 1
+    assert again.to_dict() == truth and again.converges is False
+
+
+def test_an_untouched_forged_entry_is_read(fresh_cache):
+    """The control for the test above: the cache is read (the same forgery, undamaged,
+    is what comes back), so the checks above can fail."""
+    spec = OptimizerSpec.from_text("0.1", "0.9", "0.999")
+    conditions.check(spec, numeric_range=10**4, cache=True)
+    (f,) = list((fresh_cache / "verdicts").rglob("*.json"))
+    entry = json.loads(f.read_text())
+    entry["value"]["converges"] = True
+    f.write_text(json.dumps(entry))
+    assert conditions.check(spec, numeric_range=10**4, cache=True).converges is True
+    assert conditions.check(spec, numeric_range=10**4).converges is False  # cache off
+
+
+def test_salt_follows_the_checker_source(monkeypatch):
+    key = conditions.checker_key()
+    assert len(key) == 64
+    conditions.checker_key.cache_clear()
+    monkeypatch.setattr(conditions, "CHECKER_MODULES", conditions.CHECKER_MODULES[:-1])
+    try:
+        assert conditions.checker_key() != key
+    finally:
+        conditions.checker_key.cache_clear()
+
+
+def test_unwritable_cache_still_checks(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(blocker))
+    v = conditions.check(SPECS[0], numeric_range=10**4, cache=True)
+    assert v.converges is True
+    assert usercache.read_entry("verdicts", "s", "k") is None
+
+
+def test_sweep_verdicts_come_through_the_cache(fresh_cache, monkeypatch):
+    sweep = loads(SWEEP)
+    assert th.pending_verdicts(sweep) == 4
     first = th.compute(sweep)
-    assert len(calls) == 4
-    files = list((fresh_cache / "verdicts").rglob("*.json"))
-    assert len(files) == 4
+    assert th.pending_verdicts(sweep) == 0
+    calls = _count_checks(monkeypatch)
     second = th.compute(sweep)
-    assert len(calls) == 4, "the second computation ran the checker again"
-    assert second == first
-    # the verdicts are the checker's: (s, r) = (0.5, 1) converges, (1, 0) does not
+    assert calls == [] and second == first
     conv = {(c["values"]["s"], c["values"]["r"]): c["verdict"]["converges"]
             for c in first["cells"].values()}
     assert conv[(0.5, 1.0)] is True and conv[(1.0, 0.0)] is not True
 
 
-@pytest.mark.parametrize("damage", ["garbage", "other_spec", "other_checker", "no_verdict"])
-def test_untrusted_entry_is_checked_again(fresh_cache, monkeypatch, damage):
-    sweep = loads(SWEEP)
-    first = th.compute(sweep)
-    # swap in a forged verdict for every entry, damaged one way
-    for f in (fresh_cache / "verdicts").rglob("*.json"):
-        entry = json.loads(f.read_text())
-        entry["verdict"] = {"converges": True, "forged": True}
-        if damage == "garbage":
-            f.write_text('{"checker": "')
-            continue
-        if damage == "other_spec":
-            entry["spec"] = entry["spec"].replace("9/10", "8/10")
-            assert entry["spec"] != json.loads(f.read_text())["spec"]
-        elif damage == "other_checker":
-            entry["checker"] = "0" * 64
-        else:
-            entry.pop("verdict")
-        f.write_text(json.dumps(entry))
-    calls = _count_checks(monkeypatch)
-    again = th.compute(sweep)
-    assert len(calls) == 4
-    assert again == first
-    assert not any(c["verdict"].get("forged") for c in again["cells"].values())
+def test_functions_known_by_name_only_are_never_cached(fresh_cache):
+    """A tabulated α_t (torch.check's sampled LR scheduler) is a function whose text is only its
+    name: two different tables would share a key, so such a spec is never cached."""
+    from dataclasses import replace
 
+    import numpy as np
+    from sympy.utilities.lambdify import implemented_function
 
-def test_checker_key_follows_the_checker_source(fresh_cache, monkeypatch):
-    key = th.checker_key()
-    assert len(key) == 64
-    th.checker_key.cache_clear()
-    monkeypatch.setattr(th, "CHECKER_MODULES", th.CHECKER_MODULES[:-1])
-    try:
-        assert th.checker_key() != key
-    finally:
-        th.checker_key.cache_clear()
+    from adamtheory.parsing import T
+    from adamtheory.schedules import Schedule
 
-
-def test_unwritable_cache_still_computes(tmp_path, monkeypatch):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
-    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(blocker))
-    out = th.compute(loads(SWEEP))
-    assert len(out["cells"]) == 4
+    base = OptimizerSpec.from_text("0.5/sqrt(t)", "0.9", "1 - 0.01/t")
+    table = implemented_function("table", lambda t: np.full(np.shape(t), 1.0))(T)
+    spec = replace(base, alpha=Schedule(table * base.alpha.bound_expr, (), "sampled"))
+    assert conditions.verdict_key(spec) is None
+    conditions.check(spec, numeric_range=10**4, symbolic=False, cache=True)
+    assert not list(fresh_cache.rglob("*.json"))
+    conditions.check(base, numeric_range=10**4, cache=True)  # the control: this one is cached
+    assert len(list(fresh_cache.rglob("*.json"))) == 1

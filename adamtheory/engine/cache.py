@@ -64,6 +64,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from ..usercache import cache_dir  # noqa: F401 - the kernel cache's root, re-exported
+
 try:  # pragma: no cover - Windows has no fcntl; the cache then works without the lock
     import fcntl
 except ImportError:  # pragma: no cover
@@ -128,20 +130,6 @@ ENGINE = Template(
 
 class Uncacheable(Exception):
     """The oracles cannot be keyed by their source (the message says why)."""
-
-
-def cache_dir() -> Path:
-    """The kernel cache's root: ``$ADAMTHEORY_CACHE_DIR`` or the per-user cache directory."""
-    env = os.environ.get("ADAMTHEORY_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    if sys.platform == "darwin":  # pragma: no cover - platform specific
-        return Path.home() / "Library" / "Caches" / "adamtheory"
-    if os.name == "nt":  # pragma: no cover
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "adamtheory" / "Cache"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "adamtheory"
 
 
 def bound_oracles(key: str) -> tuple:

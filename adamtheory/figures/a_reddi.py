@@ -48,7 +48,7 @@ def runs(problem_name: str, steps: int, seeds) -> dict:
     for k, (name, spec) in enumerate(sp.items()):
         cols = slice(k * ns, (k + 1) * ns)
         theory = ("outside the family" if not spec.in_family
-                  else "guaranteed" if check(spec).converges else "no guarantee")
+                  else "guaranteed" if check(spec, cache=True).converges else "no guarantee")
         out["series"][name] = {"x": b.x[:, cols].T.copy(), "regret": b.regret[:, cols].T.copy(),
                                "labels": [str(v) for v in grid.labels[cols]], "theory": theory}
     return out

@@ -15,15 +15,14 @@ NAMES = {"online": "Reddi Sec. 5 online", "stochastic": "Reddi Sec. 5 stochastic
 
 
 def compute(job: Job) -> dict:
-    from ..conditions import check
-    from ..sweep import load
+    from ..sweep.theory import stored_theory
 
     ds, path = sweep_dataset(job, job.group)
-    sweep = load(path)
+    verdicts = stored_theory(ds)  # the checker's verdicts, stored with the results
     out = {"steps": ds["step"].values, "series": {}, **sweep_entry(path)}
     for rv in ds["r"].values:
         d = ds.sel(r=rv)
-        v = check(sweep.optimizer.spec({"r": float(rv)}))
+        v = verdicts.verdicts([{"r": float(rv)}])[0]
         theory = ("guaranteed, " + v.rate) if v.converges else "no guarantee"
         out["series"][float(rv)] = {"x": d["x"].values, "regret": d["regret"].values,
                                     "labels": [str(x) for x in d["label"].values],

@@ -16,28 +16,15 @@ results directory is ever imported or run.
 
 Verdict cache
 -------------
-A verdict is a pure function of the spec text, the numeric range and the checker's code, and
-costs 0.1-1 s of sympy; a phase diagram checks a hundred cells. So each verdict is also kept in
-the per-user cache (``<cache dir>/verdicts/<checker key>/<spec hash>.json``, the directory of
-:func:`adamtheory.engine.cache.cache_dir`, ``$ADAMTHEORY_CACHE_DIR`` to move it). The *checker
-key* is a SHA-256 of the source of every module the verdict depends on (:data:`CHECKER_MODULES`)
-and the sympy version, so any change to the checker starts a new, empty directory. An entry is
-used only if it parses as JSON and names exactly the spec text and checker key asked for; anything
-else (a truncated, corrupted or foreign file) is ignored, checked again and overwritten. Entries
-are written to a temporary file and renamed, so a killed run leaves none half-written. An
-unwritable cache directory only means the verdicts are not reused.
+A verdict costs 0.1-1 s of sympy and a phase diagram checks a hundred cells, so the cells are
+checked with the checker's cache (:func:`adamtheory.conditions.check` with ``cache=True``: the
+per-user cache, salted by a hash of the checker's source): each cell is checked once per checker
+version, and a stale or corrupt entry is checked again, never trusted.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import importlib
 import json
-import os
-import tempfile
-from functools import cache
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -87,84 +74,27 @@ def _check_one(spec) -> dict:
     from ..conditions import check
 
     try:
-        return _jsonable(check(spec, numeric_range=NUMERIC_RANGE).to_dict())
+        return _jsonable(check(spec, numeric_range=NUMERIC_RANGE, cache=True).to_dict())
     except InputError as exc:  # e.g. the schedule is outside what the checker decides
         return {"converges": None, "error": str(exc).splitlines()[0] if str(exc) else ""}
 
 
-#: The modules whose source decides a verdict (their text is part of the verdict cache's key).
-CHECKER_MODULES = ("conditions", "asymptotics", "bounds", "theorem", "schedules", "parsing",
-                   "specs", "limits", "errors")
-
-
-@cache
-def checker_key() -> str:
-    """SHA-256 of the checker's source (:data:`CHECKER_MODULES`), the sympy version and
-    :data:`NUMERIC_RANGE`: the directory of the verdict cache."""
-    import sympy
-
-    h = hashlib.sha256(f"sympy {sympy.__version__} range {NUMERIC_RANGE}\n".encode())
-    for name in CHECKER_MODULES:
-        mod = importlib.import_module(f"adamtheory.{name}")
-        h.update(name.encode() + b"\0" + Path(mod.__file__).read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def _verdict_path(spec_key: str) -> Path:
-    from ..engine.cache import cache_dir
-
-    name = hashlib.sha256(spec_key.encode()).hexdigest()
-    return cache_dir() / "verdicts" / checker_key()[:32] / f"{name}.json"
-
-
-def cached_verdict(spec_key: str) -> dict | None:
-    """The cached verdict of the spec with text ``spec_key``, or None (absent or not trusted)."""
-    try:
-        entry = json.loads(_verdict_path(spec_key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if (not isinstance(entry, dict) or entry.get("checker") != checker_key()
-            or entry.get("spec") != spec_key or not isinstance(entry.get("verdict"), dict)):
-        return None
-    return entry["verdict"]
-
-
-def store_verdict(spec_key: str, verdict: dict) -> None:
-    """Write one verdict to the cache (atomically; silently skipped if the cache is not
-    writable)."""
-    path = _verdict_path(spec_key)
-    text = json.dumps({"checker": checker_key(), "spec": spec_key, "verdict": verdict},
-                      allow_nan=False)
-    with contextlib.suppress(OSError, ValueError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
 def check_specs(specs: list, workers: int = 1) -> list:
     """The stored verdict (``Verdict.to_dict()``, or ``{"converges": None, "error": ...}``) of
-    every spec, from the verdict cache where it holds them, else checked (in ``workers``
-    processes when there are many) and cached."""
-    keys = [_spec_key(s) for s in specs]
-    found = [cached_verdict(k) for k in keys]
-    todo = [i for i, v in enumerate(found) if v is None]
-    if workers > 1 and len(todo) >= 64:
+    every spec: from the checker's verdict cache where it holds them, else checked (in
+    ``workers`` processes when many are missing) and cached."""
+    if workers > 1 and sum(not _is_cached(s) for s in specs) >= 64:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(workers) as pool:
-            fresh = list(pool.map(_check_one, [specs[i] for i in todo], chunksize=8))
-    else:
-        fresh = [_check_one(specs[i]) for i in todo]
-    for i, v in zip(todo, fresh):
-        found[i] = v
-        store_verdict(keys[i], v)
-    return found
+            return list(pool.map(_check_one, specs, chunksize=8))
+    return [_check_one(s) for s in specs]
+
+
+def _is_cached(spec) -> bool:
+    from ..conditions import cached_verdict
+
+    return cached_verdict(spec, numeric_range=NUMERIC_RANGE) is not None
 
 
 def pending_verdicts(sweep, sample: int = 16) -> int:
@@ -184,7 +114,7 @@ def pending_verdicts(sweep, sample: int = 16) -> int:
                               zip(names, pos, np.unravel_index(c, sizes))}) for c in picks]
     if specs[0] is None or not specs[0].in_family:
         return 0
-    missing = sum(cached_verdict(_spec_key(s)) is None for s in specs)
+    missing = sum(not _is_cached(s) for s in specs)
     return int(round(n * missing / len(specs)))
 
 

@@ -330,7 +330,8 @@ def check(optimizer, scheduler=None, horizon: int | None = None) -> list[GroupVe
             out.append(GroupVerdict(i, name, None, why, spec, None, how, tuple(notes + outside)))
             continue
         try:
-            verdict = conditions.check(spec, numeric_range=numeric_range, symbolic=symbolic)
+            verdict = conditions.check(spec, numeric_range=numeric_range, symbolic=symbolic,
+                                       cache=True)
         except OutsideFamilyError as exc:  # pragma: no cover - amsgrad handled above
             out.append(GroupVerdict(i, name, None, str(exc), spec, None, how,
                                     tuple(notes + outside)))

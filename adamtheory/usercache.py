@@ -1,0 +1,80 @@
+"""The per-user cache directory, and inert JSON entries kept in it.
+
+Two things are cached per user: compiled kernels (:mod:`adamtheory.engine.cache`) and the
+checker's verdicts (:func:`adamtheory.conditions.check` with ``cache=True``). This module holds
+what both share: where the directory is, and a store of JSON entries that are data only (nothing
+in them is imported, unpickled or run).
+
+The directory is ``$ADAMTHEORY_CACHE_DIR`` if set, else the per-user cache directory
+(``$XDG_CACHE_HOME/adamtheory`` or ``~/.cache/adamtheory`` on Linux, ``~/Library/Caches/
+adamtheory`` on macOS, ``%LOCALAPPDATA%\\adamtheory\\Cache`` on Windows).
+
+JSON entries
+------------
+An entry is ``<cache dir>/<kind>/<salt[:32]>/<sha256(key)>.json`` holding
+``{"salt": salt, "key": key, "value": value}``. The *salt* names what produced the value (for
+verdicts: a SHA-256 of the checker's source, so a changed checker starts an empty directory);
+the *key* is the full text of the question (for verdicts: the spec). :func:`read_entry` returns
+the value only if the file parses and names exactly that salt and key; anything else (absent,
+truncated, corrupted or another question's file) reads as absent, is computed again and
+overwritten. :func:`write_entry` writes a temporary file and renames it, so a killed process
+leaves no half-written entry; a directory that cannot be written only means nothing is reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    """The cache's root: ``$ADAMTHEORY_CACHE_DIR`` or the per-user cache directory."""
+    env = os.environ.get("ADAMTHEORY_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "darwin":  # pragma: no cover - platform specific
+        return Path.home() / "Library" / "Caches" / "adamtheory"
+    if os.name == "nt":  # pragma: no cover
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "adamtheory" / "Cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "adamtheory"
+
+
+def entry_path(kind: str, salt: str, key: str) -> Path:
+    """The file of entry ``key`` of ``kind`` under ``salt``."""
+    name = hashlib.sha256(key.encode()).hexdigest()
+    return cache_dir() / kind / salt[:32] / f"{name}.json"
+
+
+def read_entry(kind: str, salt: str, key: str):
+    """The value stored for ``key`` under ``salt``, or None (absent or not trusted)."""
+    try:
+        entry = json.loads(entry_path(kind, salt, key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("salt") != salt or entry.get("key") != key:
+        return None
+    return entry.get("value")
+
+
+def write_entry(kind: str, salt: str, key: str, value) -> None:
+    """Store ``value`` (strict JSON) for ``key`` under ``salt``; skipped silently if the cache
+    cannot be written."""
+    path = entry_path(kind, salt, key)
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        text = json.dumps({"salt": salt, "key": key, "value": value}, allow_nan=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
