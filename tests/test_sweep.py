@@ -319,3 +319,27 @@ def test_failed_write_one_line_and_chunks_kept(tmp_path, capsys, monkeypatch, re
     assert sweep([f, "-o", blocker / "sub", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("adamtheory: error:")
+
+
+# ---------------------------------------------------------------------- honest estimates
+def test_estimate_counts_compilation_and_verdicts_only_when_cold(tmp_path, monkeypatch):
+    """An empty cache directory: the estimate adds the kernels' compile time and the verdicts
+    of every cell, and says so; after a run (same cache directory) it adds neither."""
+    from adamtheory.sweep import plan as plan_mod
+    from adamtheory.sweep import run_sweep
+
+    sw = loads(SMALL.replace("steps = 3000", "steps = 300"))
+    session = os.environ["ADAMTHEORY_CACHE_DIR"]  # kernels other tests compiled: not asked
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "empty"))
+    plan = make_plan(sw, 1)
+    cold = plan_mod.estimate(sw, plan, 2)
+    compile_s = plan_mod.ENGINE_COMPILE_SECONDS
+    assert cold.compile == compile_s and cold.n_verdicts == 12
+    assert cold.total >= cold.simulate + compile_s + 12 * plan_mod.VERDICT_SECONDS
+    line = plan.describe(sw, 2)
+    assert "compiling kernels" in line and "checking 12 cells" in line
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", session)
+    run_sweep(sw, tmp_path / "out", quiet=True)
+    warm = plan_mod.estimate(sw, plan, 2)
+    assert warm.compile == 0 and warm.n_verdicts == 0 and warm.verdicts == 0
+    assert warm.total < cold.total and "compiling kernels" not in plan.describe(sw, 2)

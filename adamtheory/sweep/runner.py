@@ -32,7 +32,7 @@ from . import backends, config, tables, theory
 from .dataset import assemble
 from .errors import StoreError
 from .frame import SweepBase
-from .plan import cpu_count, human, make_plan
+from .plan import cpu_count, duration, estimate, human, make_plan
 from .progress import SweepProgress
 from .store import LOCK, Lock, differences, init_store, read_store_meta, scan, write_manifest
 
@@ -150,7 +150,9 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
         plan = make_plan(sweep, processes, chunk_size, stream, memory_limit, chunk)
         if plan.stream:
             _need("dask", "stream = true")
-        say(plan.describe(sweep, backends.cores_for(workers, dask_local)))
+        cores = backends.cores_for(workers, dask_local)
+        est = estimate(sweep, plan, cores) if not quiet else None
+        say(plan.describe(sweep, cores, est))
         keep = in_process and plan.tables_mode == "global"
         tabs = tables.validate(sweep, keep=keep)
         if keep:
@@ -159,6 +161,9 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
         if dask:
             conn = backends.connect_dask(scheduler, dask_local)
         theory_data = None
+        if est is not None and est.n_verdicts:
+            say(f"checking the theory of {est.n_verdicts} cells (≈ {duration(est.verdicts)}, "
+                "first run only: the verdicts are cached) ...")
         if sweep.has_theory():
             theory_data = theory.compute(sweep, workers=max(workers, dask_local or 1))
         if lock is None:
@@ -185,8 +190,12 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
         backend = "dask" if dask else ("processes" if workers > 1 else "in-process")
         info = {"backend": backend, "workers": workers if not dask else (dask_local or 0)}
 
+        compiling = ""
+        if est is not None and est.compile and pending:
+            compiling = f"compiling kernels for {_label(sweep)} (≈ {duration(est.compile)})"
         with SweepProgress(plan.n_chunks, plan.config_steps, len(done),
-                           sum(r["config_steps"] for r in done.values()), quiet) as bar:
+                           sum(r["config_steps"] for r in done.values()), quiet,
+                           compiling) as bar:
             def on_done(rec):
                 records[rec["chunk"]] = rec
                 bar.advance(rec["config_steps"])
@@ -214,6 +223,8 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
                  "engine_seconds": sum(r["engine_seconds"] for r in records.values()),
                  "chunks_resumed": len(done), "chunks_computed": len(pending),
                  "estimated_memory_bytes": plan.memory_needed, "cpu_count": cpu_count()}
+        if est is not None:  # the estimate line's seconds, to compare with the measured ones
+            attrs["estimated_seconds"] = round(est.total, 3)
         path = assemble(out, sweep, plan, attrs, theory_data)
     except BaseException:
         if created is not None and not records:  # nothing finished: leave nothing behind
@@ -231,6 +242,12 @@ def run_sweep(sweep, out, *, resume: bool = False, workers: int = 1, scheduler: 
             lock.release()
     say(f"wrote {path} ({len(pending)} chunks computed, {len(done)} reused, {wall:.1f} s)")
     return path
+
+
+def _label(sweep) -> str:
+    """The problem (engine) or simulator a sweep's kernels are compiled for."""
+    name = getattr(sweep, "problem_name", None)
+    return str(name) if name else f"the {sweep.simulator.name} simulator"
 
 
 def _create(out: Path) -> Path | None:
