@@ -343,3 +343,20 @@ def test_estimate_counts_compilation_and_verdicts_only_when_cold(tmp_path, monke
     warm = plan_mod.estimate(sw, plan, 2)
     assert warm.compile == 0 and warm.n_verdicts == 0 and warm.verdicts == 0
     assert warm.total < cold.total and "compiling kernels" not in plan.describe(sw, 2)
+
+
+def test_distributed_estimate_counts_its_kernels_only_when_cold(tmp_path, monkeypatch):
+    """The distributed simulator's kernels (run + schedule family) are counted while the kernel
+    cache does not hold them, and not after a run has compiled them into it."""
+    from adamtheory.sweep import plan as plan_mod
+    from adamtheory.sweep import run_sweep
+
+    text = ('simulator = "distributed"\n[settings]\nproblem = "nonconvex-separable"\nd = 3\n'
+            '[grid]\nworkers = [1, 2]\n[run]\nsteps = 50\n')
+    sw = loads(text)
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "cache"))
+    plan = make_plan(sw, 1)
+    cold = plan_mod.estimate(sw, plan, 2)
+    assert cold.compile == 2 * plan_mod.DIST_COMPILE_SECONDS and cold.simulate > 0
+    run_sweep(sw, tmp_path / "out", quiet=True)
+    assert plan_mod.estimate(sw, plan, 2).compile == 0
