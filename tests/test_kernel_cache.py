@@ -156,3 +156,81 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
     if sys.platform.startswith("linux"):
         assert cache.cache_dir() == tmp_path / "x" / "adamtheory"
+
+
+SIMULATORS = textwrap.dedent("""
+    import json
+    import numpy as np
+    import counterexamples as cx
+    from adamtheory.distributed.simulator import family_tables, simulate
+    from adamtheory.engine import cache
+    from adamtheory.federated.simulator import run
+    A, B, TH = family_tables(300, lr=[0.1, 0.05], s=0.5, beta=0.9, theta=[1.0, 0.1], r=1.0)
+    d = simulate(cx.get("nonconvex-separable", d=3, sigma=0.5), 300, seeds=[0, 1],
+                 workers=[1, 4], compressor=["identity64", "scaled_sign"], ef_worker=[0, 1],
+                 alpha=A, beta=B, theta=TH, checkpoints=[10, 300])
+    f = run("fedlada", "lsq", rounds=6, seeds=(0, 1), M=6, S=3, K=3, batch=2, dim=4,
+            n_local=8)
+    hits = {m.__name__: sum(sum(getattr(m, fn).stats.cache_hits.values())
+                            for fn in ("run", "family", "run_configs") if hasattr(m, fn))
+            for m in cache._LOADED.values()}
+    print(json.dumps({"tables": A.tolist(), "x1": d["x1"].tolist(), "gnorm": d["gnorm"].tolist(),
+                      "bits": d["bits_up"].tolist(), "loss": f["loss"].tolist(),
+                      "drift": f["drift"].tolist(), "hits": hits}))
+""")
+LABELS = ("nonconvex-separable (parameter server)", "the federated simulator",
+          "the schedule tables")
+
+
+def _simulators(env):
+    r = subprocess.run([sys.executable, "-c", SIMULATORS], env=env, capture_output=True,
+                       text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout), r.stderr
+
+
+def _entries(root):
+    """{(template, function): entry directory} of the cache at ``root``."""
+    out = {}
+    for man in (root / "kernels").glob("*/MANIFEST.json"):
+        data = json.loads(man.read_text())
+        for sig in data["signatures"]:
+            out[(data["template"], sig.split("(")[0])] = man.parent
+    return out
+
+
+def test_simulator_kernels_load_from_the_cache_and_damaged_entries_are_rebuilt(tmp_path):
+    """The distributed (per oracle pair) and federated (nothing bound) kernels: a second process
+    loads them (no compilation, numba cache hits, the same numbers); a damaged object file, a
+    foreign file and a truncated manifest each make their entry compile again, to the same
+    numbers, after which the entries are trusted again."""
+    env = {**__import__("os").environ, "ADAMTHEORY_CACHE_DIR": str(tmp_path)}
+    first, err = _simulators(env)
+    for label in LABELS:
+        assert f"compiling kernels for {label}, once" in err
+    assert set(first["hits"].values()) == {0}
+    second, err = _simulators(env)
+    assert "compiling" not in err
+    assert len(second["hits"]) == 3 and set(second["hits"].values()) == {1}
+    assert {k: v for k, v in second.items() if k != "hits"} == \
+        {k: v for k, v in first.items() if k != "hits"}
+
+    entries = _entries(tmp_path)
+    assert set(entries) == {("adamtheory.distributed.kernels", "run"),
+                            ("adamtheory.distributed.kernels", "family"),
+                            ("adamtheory.federated.kernels", "run_configs")}
+    (nbc,) = (entries["adamtheory.distributed.kernels", "run"] / "__pycache__").glob("*.nbc")
+    data = bytearray(nbc.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 64] = b"\x00" * 64  # damaged object code
+    nbc.write_bytes(bytes(data))
+    planted = entries["adamtheory.federated.kernels", "run_configs"] / "__pycache__" / "x.nbc"
+    planted.write_bytes(b"not numba's")  # a file the manifest does not list
+    (entries["adamtheory.distributed.kernels", "family"] / "MANIFEST.json").write_text("{")
+    third, err = _simulators(env)
+    for label in LABELS:
+        assert f"compiling kernels for {label}, once" in err
+    assert not planted.exists()
+    assert {k: v for k, v in third.items() if k != "hits"} == \
+        {k: v for k, v in first.items() if k != "hits"}
+    fourth, err = _simulators(env)
+    assert "compiling" not in err and set(fourth["hits"].values()) == {1}
