@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import tempfile
 import time
 from dataclasses import replace
 
@@ -44,6 +46,143 @@ import counterexamples as cx
 from adamtheory.engine import default_checkpoints, run_batch
 
 ALPHA, THETA, BETA, EPS = 0.5, 0.01, 0.9, 1e-8
+
+
+# ------------------------------------------------------------------ C baseline (same work)
+#: The 1-d Generic Adam update on Reddi Sec. 5 online, plain C, compiled at benchmark time.
+#: Configuration i = a * nr + r reads α row a and θ row r (the benchmark's grid order), with
+#: exactly the engine's arithmetic in the engine's order (no FMA contraction: -ffp-contract=off):
+#:   g = ga if t mod P == 1 else -gb,  m = β m + (1 - β) g,  v = θ v + (1 - θ) (g g),
+#:   x = min(max(x - α (m / sqrt(v)), lo), hi)      [the engine's `lo if y < lo else y`, ...]
+#: Time runs in the engine's chunks (``ends``: every CHUNK steps and at each checkpoint, so the
+#: tables' rows of a chunk stay in cache); within a chunk the α rows (blocks of nr
+#: configurations, like the engine's blocks) are split over OpenMP threads. At a checkpoint
+#: (``recs[c] >= 0``) x is copied to ``xck``. ``checks = 1`` adds the engine's divergence test
+#: (|step| <= HUGE_STEP, v <= HUGE_V, |x| <= HUGE_STEP; a failing configuration keeps its last
+#: good iterate, stops, and records the step in ``stop``); ``checks = 0`` is the bare loop.
+C_SOURCE = r"""
+#include <math.h>
+#include <stdint.h>
+#include <omp.h>
+
+static inline __attribute__((always_inline)) void
+block(int64_t t0, int64_t t1, int64_t na, int64_t nr, int64_t a, const double *A,
+      const double *TH, double beta, double ga, double gb, int64_t period, double lo,
+      double hi, double *restrict x, double *restrict m, double *restrict v,
+      unsigned char *restrict alive, int64_t *restrict stop, const int checks)
+{
+    for (int64_t t = t0; t <= t1; t++) {
+        const double al = A[(t - 1) * na + a];
+        const double *restrict th = TH + (t - 1) * nr;
+        const double g = (t % period == 1) ? ga : -gb;
+        const double gm = (1.0 - beta) * g, g2 = g * g;
+        int64_t deaths = 0;
+        for (int64_t r = 0; r < nr; r++) {
+            const double mi = beta * m[r] + gm;
+            const double vi = th[r] * v[r] + (1.0 - th[r]) * g2;
+            const double step = al * (mi / sqrt(vi));
+            double y = x[r] - step;
+            y = y < lo ? lo : y;
+            y = y > hi ? hi : y;
+            m[r] = mi;
+            v[r] = vi;
+            if (checks) {
+                const int good = (fabs(step) <= 1e100) & (vi <= 1e300) & (fabs(y) <= 1e100);
+                const int keep = alive[r] & good;
+                deaths += alive[r] & !keep;
+                x[r] = keep ? y : x[r];
+                alive[r] = keep;
+            } else {
+                x[r] = y;
+            }
+        }
+        if (checks && deaths)
+            for (int64_t r = 0; r < nr; r++)
+                if (!alive[r] && stop[r] == 0) stop[r] = t;
+    }
+}
+
+void reddi_online(int64_t nchunks, const int64_t *ends, const int64_t *recs, int64_t na,
+                  int64_t nr, const double *A, const double *TH, double beta, double ga,
+                  double gb, int64_t period, double lo, double hi, int threads, int checks,
+                  double *x, double *m, double *v, unsigned char *alive, int64_t *stop,
+                  double *xck)
+{
+    omp_set_num_threads(threads);
+    int64_t t0 = 1;
+    for (int64_t c = 0; c < nchunks; c++) {
+        const int64_t t1 = ends[c];
+        #pragma omp parallel for schedule(static)
+        for (int64_t a = 0; a < na; a++) {
+            const int64_t o = a * nr;
+            if (checks)
+                block(t0, t1, na, nr, a, A, TH, beta, ga, gb, period, lo, hi, x + o, m + o,
+                      v + o, alive + o, stop + o, 1);
+            else
+                block(t0, t1, na, nr, a, A, TH, beta, ga, gb, period, lo, hi, x + o, m + o,
+                      v + o, alive + o, stop + o, 0);
+        }
+        if (recs[c] >= 0)
+            for (int64_t i = 0; i < na * nr; i++) xck[recs[c] * na * nr + i] = x[i];
+        t0 = t1 + 1;
+    }
+}
+"""
+C_FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=off", "-fopenmp",
+           "-shared", "-fPIC"]
+
+
+def build_c(tmpdir):
+    """Compile :data:`C_SOURCE` with gcc into ``tmpdir``; (ctypes function, None) or
+    (None, the reason it cannot be built)."""
+    import ctypes
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        return None, "gcc not found on PATH"
+    src, lib = Path(tmpdir) / "reddi_online.c", Path(tmpdir) / "reddi_online.so"
+    src.write_text(C_SOURCE)
+    proc = subprocess.run([gcc, *C_FLAGS, str(src), "-o", str(lib), "-lm"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return None, f"gcc failed: {proc.stderr.strip().splitlines()[-1:]}"
+    fn = ctypes.CDLL(str(lib)).reddi_online
+    f64, i64, u8 = (np.ctypeslib.ndpointer(dt, flags="C_CONTIGUOUS")
+                    for dt in (np.float64, np.int64, np.uint8))
+    fn.argtypes = [ctypes.c_int64, i64, i64, ctypes.c_int64, ctypes.c_int64, f64, f64,
+                   ctypes.c_double, ctypes.c_double, ctypes.c_double, ctypes.c_int64,
+                   ctypes.c_double, ctypes.c_double, ctypes.c_int, ctypes.c_int,
+                   f64, f64, f64, u8, i64, f64]
+    fn.restype = None
+    return fn, None
+
+
+def run_c(fn, prob, A, TH, checks, threads):
+    """The C loop on the grid of :func:`grid_tables` (A: (T, na), TH: (T, nr), configuration
+    a * nr + r), the engine's checkpoints and chunks. Returns (seconds, x at the checkpoints
+    (n_checkpoints, n), final x, stop steps)."""
+    from adamtheory.engine.batch import CHUNK
+
+    T, na, nr = A.shape[0], A.shape[1], TH.shape[1]
+    n = na * nr
+    ck = default_checkpoints(T).astype(np.int64)
+    ck = np.union1d(ck[(ck >= 1) & (ck <= T)], [T]).astype(np.int64)
+    ends = np.union1d(ck, np.arange(CHUNK, T, CHUNK)).astype(np.int64)
+    recs = np.full(ends.shape, -1, np.int64)
+    recs[np.searchsorted(ends, ck)] = np.arange(ck.size)
+    ga, gb, period = float(prob.params[0]), float(prob.params[1]), int(prob.params[2])
+    lo, hi = float(prob.lower[0]), float(prob.upper[0])
+    x0 = float(np.clip(prob.x0[0] if prob.x0 is not None else 1.0, lo, hi))
+    x, m, v = np.full(n, x0), np.zeros(n), np.full(n, EPS)
+    alive, stop = np.ones(n, np.uint8), np.zeros(n, np.int64)
+    xck = np.empty((ck.size, n))
+    t0 = time.perf_counter()
+    fn(ends.size, ends, recs, na, nr, A, TH, BETA, ga, gb, period, lo, hi, threads,
+       int(checks), x, m, v, alive, stop, xck)
+    return time.perf_counter() - t0, xck, x, stop
 
 
 # The catalog's oracle serves the whole periodic family, with the period read from ``params``:
@@ -300,6 +439,9 @@ def main(argv=None):
     ap.add_argument("--problem", help="a catalog problem (the --problem mode)")
     ap.add_argument("--configs", type=int, default=1024)
     ap.add_argument("--grad-metrics", action="store_true")
+    ap.add_argument("--no-c", action="store_true", help="skip the C baseline")
+    ap.add_argument("--c-only", action="store_true",
+                    help="default mode: the engine and the C baseline only (online problem)")
     ap.add_argument("--baseline-steps", type=int, default=200,
                     help="steps the baselines are timed on (--problem mode)")
     args = ap.parse_args(argv)
@@ -307,61 +449,113 @@ def main(argv=None):
         args.steps = args.steps or 2000
         return problem_main(args)
     args.steps = args.steps or 100_000
+    tmp = tempfile.TemporaryDirectory(prefix="adamtheory-bench-c-")
     N, T = args.grid, args.steps
     online = cx.get("reddi-sec5-online")
     stoch = cx.get("reddi-sec5-stochastic")
+    threads = numba.get_num_threads()
     A, TH, ra, rt = grid_tables(N, T)
     work = ra.size * T
 
     t0 = time.perf_counter()
     run_engine(online, A[:16], TH[:16], ra, rt)
     compile_online = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    run_engine(stoch, A[:16], TH[:16], ra, rt)
-    compile_stoch = time.perf_counter() - t0
 
-    const = const_period_online(online)
-    t0 = time.perf_counter()
-    run_engine(const, A[:16], TH[:16], ra, rt)
-    compile_const = time.perf_counter() - t0
-
-    best = min(run_engine(online, A, TH, ra, rt).elapsed for _ in range(args.repeat))
-    runs_c = [run_engine(const, A, TH, ra, rt) for _ in range(args.repeat)]
-    best_c = min(r.elapsed for r in runs_c)
-    check = run_engine(online, A[:2000], TH[:2000], ra, rt)
-    same = bool(np.array_equal(check.x, run_engine(const, A[:2000], TH[:2000], ra, rt).x))
-    best_s = min(run_engine(stoch, A, TH, ra, rt).elapsed for _ in range(args.repeat))
-    rate, rate_s = work / best, work / best_s
-
-    Tn = min(T, 2000)
-    rate_np = ra.size * Tn / min(run_numpy(online, A, TH, ra, rt, Tn) for _ in range(2))
-    k = 4
-    rate_t = k * Tn / run_torch(online, A, TH, ra, rt, Tn, k=k)
-
+    # engine and C runs interleaved, so that a load on the shared machine hits both alike
+    cfn, c_skip = (None, "--no-c") if args.no_c else build_c(tmp.name)
+    if cfn is None:
+        print(f"C baseline skipped: {c_skip}", file=sys.stderr)
+    eng_s, c_s, cc_s, c_same = [], [], [], None
+    for _ in range(args.repeat):
+        res = run_engine(online, A, TH, ra, rt)
+        eng_s.append(res.elapsed)
+        if cfn is not None:
+            for checks, acc in ((0, c_s), (1, cc_s)):
+                secs, xck, xfin, stop = run_c(cfn, online, A, TH, checks, threads)
+                acc.append(secs)
+                same_c = (np.array_equal(xck, res.x) and np.array_equal(xfin, res.x_final[:, 0])
+                          and np.array_equal(stop, res.stop_step))
+                c_same = same_c if c_same is None else (c_same and same_c)
+    tmp.cleanup()
+    best = min(eng_s)
+    rate = work / best
+    c_rate = work / min(c_s) if c_s else None
     out = {
-        "grid": N, "steps": T, "configs": int(ra.size), "threads": numba.get_num_threads(),
-        "config_steps_per_s": rate, "stochastic_config_steps_per_s": rate_s,
-        "const_period_oracle_config_steps_per_s": work / best_c,
-        "const_period_oracle_same_trajectories": same,
-        "const_period_oracle_speedup_vs_numpy": work / best_c / rate_np,
-        "engine_seconds": best, "stochastic_engine_seconds": best_s,
-        "numpy_config_steps_per_s": rate_np, "torch_config_steps_per_s": rate_t,
-        "speedup_vs_numpy": rate / rate_np, "speedup_vs_torch": rate / rate_t,
-        "compile_seconds": compile_online, "stochastic_compile_seconds": compile_stoch,
-        "numpy_steps_timed": Tn, "torch_configs_timed": k, "torch_steps_timed": Tn,
+        "grid": N, "steps": T, "configs": int(ra.size), "threads": threads,
+        "config_steps_per_s": rate,
+        "config_steps_per_s_median": work / float(np.median(eng_s)),
+        "c_config_steps_per_s": c_rate,
+        "c_config_steps_per_s_median": work / float(np.median(c_s)) if c_s else None,
+        "ratio_vs_c": rate / c_rate if c_rate else None,
+        "ratio_vs_c_median": float(np.median(np.array(c_s) / np.array(eng_s))) if c_s else None,
+        "c_checked_config_steps_per_s": work / min(cc_s) if cc_s else None,
+        "c_checked_config_steps_per_s_median": work / float(np.median(cc_s)) if cc_s else None,
+        "c_same_iterates": c_same, "c_skipped": c_skip, "c_flags": " ".join(C_FLAGS),
+        "repeats": args.repeat, "engine_seconds": best, "compile_seconds": compile_online,
+        "engine_flags": {k: int(np.count_nonzero(res.flag == f)) for f, k in
+                         ((0, "ok"), (1, "nan"), (2, "overflow"))},
     }
+    if not args.c_only:
+        out.update(_other_contenders(online, stoch, A, TH, ra, rt, T, args.repeat, rate))
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         print(f"Reddi Sec 5 online, {N}x{N} grid (s, r), T = {T}, {out['threads']} threads")
-        print(f"  engine      {rate:.3g} config-steps/s ({best:.2f} s; compile {compile_online:.1f} s)")
-        print(f"  constant-period oracle {work / best_c:.3g} config-steps/s "
-              f"(identical trajectories: {same}; compile {compile_const:.1f} s)")
-        print(f"  stochastic  {rate_s:.3g} config-steps/s ({best_s:.2f} s; "
-              f"compile {compile_stoch:.1f} s)")
-        print(f"  numpy       {rate_np:.3g} config-steps/s  -> speedup {rate / rate_np:.1f}x")
-        print(f"  torch       {rate_t:.3g} config-steps/s  -> speedup {rate / rate_t:.3g}x")
+        print(f"  engine      {rate:.3g} config-steps/s (best of {args.repeat}, {best:.2f} s; median "
+              f"{out['config_steps_per_s_median']:.3g}; compile {compile_online:.1f} s)")
+        if c_rate:
+            print(f"  C (gcc)     {c_rate:.3g} config-steps/s (median "
+                  f"{out['c_config_steps_per_s_median']:.3g})  -> engine/C "
+                  f"{out['ratio_vs_c']:.3f} (median of pairs {out['ratio_vs_c_median']:.3f}); "
+                  f"bitwise equal iterates: {c_same}")
+            print(f"  C + checks  {out['c_checked_config_steps_per_s']:.3g} config-steps/s "
+                  "(the engine's divergence test in the C loop)")
+        else:
+            print(f"  C (gcc)     skipped: {c_skip}")
+        if not args.c_only:
+            print(f"  constant-period oracle {out['const_period_oracle_config_steps_per_s']:.3g}"
+                  " config-steps/s (identical trajectories: "
+                  f"{out['const_period_oracle_same_trajectories']}; compile "
+                  f"{out['const_period_compile_seconds']:.1f} s)")
+            print(f"  stochastic  {out['stochastic_config_steps_per_s']:.3g} config-steps/s "
+                  f"({out['stochastic_engine_seconds']:.2f} s; compile "
+                  f"{out['stochastic_compile_seconds']:.1f} s)")
+            print(f"  numpy       {out['numpy_config_steps_per_s']:.3g} config-steps/s  -> "
+                  f"speedup {out['speedup_vs_numpy']:.1f}x")
+            print(f"  torch       {out['torch_config_steps_per_s']:.3g} config-steps/s  -> "
+                  f"speedup {out['speedup_vs_torch']:.3g}x")
     return out
+
+
+def _other_contenders(online, stoch, A, TH, ra, rt, T, repeat, rate):
+    """The constant-period oracle, the stochastic problem, numpy and torch (default mode)."""
+    work = ra.size * T
+    t0 = time.perf_counter()
+    run_engine(stoch, A[:16], TH[:16], ra, rt)
+    compile_stoch = time.perf_counter() - t0
+    const = const_period_online(online)
+    t0 = time.perf_counter()
+    run_engine(const, A[:16], TH[:16], ra, rt)
+    compile_const = time.perf_counter() - t0
+    best_c = min(run_engine(const, A, TH, ra, rt).elapsed for _ in range(repeat))
+    check = run_engine(online, A[:2000], TH[:2000], ra, rt)
+    same = bool(np.array_equal(check.x, run_engine(const, A[:2000], TH[:2000], ra, rt).x))
+    best_s = min(run_engine(stoch, A, TH, ra, rt).elapsed for _ in range(repeat))
+    Tn = min(T, 2000)
+    rate_np = ra.size * Tn / min(run_numpy(online, A, TH, ra, rt, Tn) for _ in range(2))
+    k = 4
+    rate_t = k * Tn / run_torch(online, A, TH, ra, rt, Tn, k=k)
+    return {
+        "stochastic_config_steps_per_s": work / best_s,
+        "const_period_oracle_config_steps_per_s": work / best_c,
+        "const_period_oracle_same_trajectories": same,
+        "const_period_oracle_speedup_vs_numpy": work / best_c / rate_np,
+        "stochastic_engine_seconds": best_s,
+        "numpy_config_steps_per_s": rate_np, "torch_config_steps_per_s": rate_t,
+        "speedup_vs_numpy": rate / rate_np, "speedup_vs_torch": rate / rate_t,
+        "stochastic_compile_seconds": compile_stoch, "const_period_compile_seconds": compile_const,
+        "numpy_steps_timed": Tn, "torch_configs_timed": k, "torch_steps_timed": Tn,
+    }
 
 
 if __name__ == "__main__":
