@@ -9,7 +9,8 @@ The estimates are deliberately simple: bytes of the tables, of the engine's per-
 outputs, and of the assembled results; time (:func:`estimate`) as the sum of
 
 * the start of the command (Python, imports, the store and the assembly of the dataset),
-  :data:`START_SECONDS`, and per chunk :data:`CHUNK_SECONDS`;
+  :data:`START_SECONDS`, per chunk :data:`CHUNK_SECONDS` and per cell of the checker's grid
+  :data:`CELL_SECONDS`;
 * the checker's verdicts not in the verdict cache (:func:`.theory.pending_verdicts` ×
   :data:`VERDICT_SECONDS`);
 * kernel compilation when the kernel cache does not hold the sweep's kernels
@@ -40,10 +41,10 @@ from .tables import table_bytes
 #: Seconds of one engine configuration-step on one core: ``STEP_COST[0] + STEP_COST[1] d``,
 #: plus with the gradient metrics ``GRAD_METRIC_COST (d + data size)`` (a full gradient per
 #: step for data problems; the data term over ``BATCHED_SPEEDUP`` for problems with block
-#: oracles: one matrix product per block). Measured with the gradient metrics: 2.5e-7 s on
-#: reddi-sec5-online, 3e-7 s on nonconvex-separable (d = 10), 6e-6 - 1e-5 s on
+#: oracles: one matrix product per block). Measured with the gradient metrics: 2.5e-7 -
+#: 3e-7 s on reddi-sec5-online, 3e-7 s on nonconvex-separable (d = 10), 6e-6 - 1e-5 s on
 #: logreg-nonconvex (d = 31, 569 samples), 2.5e-6 s on examples/my_problem.py (d = 5, 200).
-STEP_COST = (2.0e-7, 2.0e-8)
+STEP_COST = (2.8e-7, 1.0e-8)
 GRAD_METRIC_COST = 2.0e-9
 BATCHED_SPEEDUP = 4.0
 #: Seconds of one distributed-simulator configuration-step: ``DIST_COST[0] + DIST_COST[1] N b
@@ -56,8 +57,10 @@ FED_COST = (2.0e-6, 1.6e-8)
 #: each chunk a process runs (tables, loading the kernels: 0.25-0.6 s).
 START_SECONDS = 2.0
 CHUNK_SECONDS = 0.3
-#: Seconds of one checker verdict that is not in the verdict cache (0.175 s measured).
+#: Seconds of one checker verdict that is not in the verdict cache (0.175 s measured), and of
+#: building one cell's spec and reading its cached verdict (3-4 ms: 256 cells cost 1 s).
 VERDICT_SECONDS = 0.22
+CELL_SECONDS = 0.004
 #: Compile seconds of the engine's kernels for one problem (measured 9.3 s for the batched loop,
 #: 6.4 s for the general loop), of a distributed-simulator kernel (one per problem and
 #: dimension, and the schedule-family kernel: 5 s for both) and of the federated kernel (3.3 s).
@@ -243,18 +246,22 @@ def estimate(sweep, plan: Plan, cores: int) -> Estimate | None:
     sim = simulate_seconds(sweep, plan, cores)
     if sim is None:
         return None
-    n_verdicts = 0
+    n_verdicts = n_cells = 0
     if sweep.has_theory():
-        from .theory import pending_verdicts
+        from .theory import MAX_CELLS, pending_verdicts
 
         try:
             n_verdicts = pending_verdicts(sweep)
-        except Exception:  # noqa: BLE001
-            n_verdicts = 0
+            n_cells = int(np.prod([sweep.axes[p].size for p in sweep.spec_axes()],
+                                  dtype=np.int64))
+            n_cells = n_cells if n_cells <= MAX_CELLS else 0
+        except Exception:  # noqa: BLE001 - the estimate must never stop a sweep
+            n_verdicts = n_cells = 0
     per_process = math.ceil(plan.n_chunks / max(1, plan.processes))
     return Estimate(simulate=sim, compile=compile_seconds(sweep),
                     verdicts=n_verdicts * VERDICT_SECONDS, n_verdicts=n_verdicts,
-                    overhead=START_SECONDS + CHUNK_SECONDS * per_process, cores=cores)
+                    overhead=START_SECONDS + CHUNK_SECONDS * per_process
+                    + CELL_SECONDS * n_cells, cores=cores)
 
 
 def compile_seconds(sweep) -> float:
