@@ -48,7 +48,7 @@ Hence the absolute imports (the copy lives outside the package).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from adamtheory.engine.codes import AMS_NONE, AMS_TORCH, EPS_TORCH, EPS_V0
 from adamtheory.engine.update import adam_update
@@ -146,7 +146,7 @@ def _local_grad(kind, X, yb, rows_q, lo, ni, B, w, C, p, l2, g, z, seed, t, base
             _add_grad(kind, X, yb, rows_q[lo + k], w, C, p, g, sc, z)
 
 
-@njit(error_model="numpy", cache=CACHE)
+@njit(error_model="numpy", cache=CACHE, parallel=True)
 def run_configs(kind, X, yb, C, rows, offsets, Ms, algo, Ss, Ks, Bs, hyper, fstar, seeds,
                 rounds, ck, metrics, finals):
     """Run every configuration for ``rounds`` rounds; fill metrics (n, 5, n_ck) and finals (n, 2).
@@ -160,8 +160,8 @@ def run_configs(kind, X, yb, C, rows, offsets, Ms, algo, Ss, Ks, Bs, hyper, fsta
     n_cfg = algo.size
     p = X.shape[1]
     d = p if kind == LSQ else p * C
-    z = np.empty(max(C, 1))
-    for q in range(n_cfg):
+    for q in prange(n_cfg):  # configurations in parallel: each touches only its own state
+        z = np.empty(max(C, 1))
         M, S, K, B, seed, al = Ms[q], Ss[q], Ks[q], Bs[q], seeds[q], algo[q]
         lrl, lrg, a = hyper[q, H_LRL], hyper[q, H_LRG], hyper[q, H_A]
         b1, b2, eps = hyper[q, H_B1], hyper[q, H_B2], hyper[q, H_EPS]

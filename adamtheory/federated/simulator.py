@@ -5,7 +5,8 @@ all call it). ``settings`` maps every name of :data:`PARAMS` to an array over n 
 configurations are grouped by problem (one kernel call per problem: ``digits`` shares one data
 bank, ``lsq`` stacks each configuration's own synthetic clients) and run in one numba call, each
 configuration independently of the others, so any grouping of the configurations gives the same
-numbers bit for bit.
+numbers bit for bit (configurations run in parallel threads; the kernel is loaded from the kernel
+cache, compiled once per machine: :data:`KERNELS`).
 
 Example
 -------
