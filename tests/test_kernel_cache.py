@@ -164,9 +164,13 @@ SIMULATORS = textwrap.dedent("""
     import counterexamples as cx
     from adamtheory.distributed.simulator import family_tables, simulate
     from adamtheory.engine import cache
+    from adamtheory.distributed.simulator import kernels_cached as dist_cached
+    from adamtheory.federated.simulator import kernels_cached as fed_cached
     from adamtheory.federated.simulator import run
+    prob = cx.get("nonconvex-separable", d=3, sigma=0.5)
+    before = [dist_cached(prob), fed_cached()]
     A, B, TH = family_tables(300, lr=[0.1, 0.05], s=0.5, beta=0.9, theta=[1.0, 0.1], r=1.0)
-    d = simulate(cx.get("nonconvex-separable", d=3, sigma=0.5), 300, seeds=[0, 1],
+    d = simulate(prob, 300, seeds=[0, 1],
                  workers=[1, 4], compressor=["identity64", "scaled_sign"], ef_worker=[0, 1],
                  alpha=A, beta=B, theta=TH, checkpoints=[10, 300])
     f = run("fedlada", "lsq", rounds=6, seeds=(0, 1), M=6, S=3, K=3, batch=2, dim=4,
@@ -176,7 +180,8 @@ SIMULATORS = textwrap.dedent("""
             for m in cache._LOADED.values()}
     print(json.dumps({"tables": A.tolist(), "x1": d["x1"].tolist(), "gnorm": d["gnorm"].tolist(),
                       "bits": d["bits_up"].tolist(), "loss": f["loss"].tolist(),
-                      "drift": f["drift"].tolist(), "hits": hits}))
+                      "drift": f["drift"].tolist(), "hits": hits, "cached": before,
+                      "cached_after": [dist_cached(prob), fed_cached()]}))
 """)
 LABELS = ("nonconvex-separable (parameter server)", "the federated simulator",
           "the schedule tables")
@@ -187,6 +192,10 @@ def _simulators(env):
                        text=True, timeout=900)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout), r.stderr
+
+
+def _numbers(res):
+    return {k: v for k, v in res.items() if k not in ("hits", "cached", "cached_after")}
 
 
 def _entries(root):
@@ -209,11 +218,11 @@ def test_simulator_kernels_load_from_the_cache_and_damaged_entries_are_rebuilt(t
     for label in LABELS:
         assert f"compiling kernels for {label}, once" in err
     assert set(first["hits"].values()) == {0}
+    assert first["cached"] == [False, False] and first["cached_after"] == [True, True]
     second, err = _simulators(env)
-    assert "compiling" not in err
+    assert "compiling" not in err and second["cached"] == [True, True]
     assert len(second["hits"]) == 3 and set(second["hits"].values()) == {1}
-    assert {k: v for k, v in second.items() if k != "hits"} == \
-        {k: v for k, v in first.items() if k != "hits"}
+    assert _numbers(second) == _numbers(first)
 
     entries = _entries(tmp_path)
     assert set(entries) == {("adamtheory.distributed.kernels", "run"),
@@ -230,7 +239,7 @@ def test_simulator_kernels_load_from_the_cache_and_damaged_entries_are_rebuilt(t
     for label in LABELS:
         assert f"compiling kernels for {label}, once" in err
     assert not planted.exists()
-    assert {k: v for k, v in third.items() if k != "hits"} == \
-        {k: v for k, v in first.items() if k != "hits"}
+    assert third["cached"] == [False, False]
+    assert _numbers(third) == _numbers(first)
     fourth, err = _simulators(env)
     assert "compiling" not in err and set(fourth["hits"].values()) == {1}

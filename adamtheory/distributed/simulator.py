@@ -66,19 +66,25 @@ import math
 import numpy as np
 
 from ..engine.batching import checkpoint_steps, param_table, per_config, start_points
-from ..engine.cache import Template, compiled
+from ..engine.cache import Template, compiled, is_cached
 from .compressors import CODES
 from .kernels import EMA_WEIGHT, PARALLEL, SERVER_ADAM, WORKER_ADAM, sample_seed, schedule_values
 
 __all__ = ["EMA_WEIGHT", "EVAL_RATIO", "KERNELS", "PARALLEL", "PLACEMENTS", "SERVER_ADAM",
-           "WORKER_ADAM", "eval_steps", "family_tables", "sample_seed", "schedule_values",
-           "simulate"]
+           "WORKER_ADAM", "eval_steps", "family_tables", "kernels_cached", "sample_seed",
+           "schedule_values", "simulate"]
 
 PLACEMENTS = ("server-adam", "worker-adam")
 EVAL_RATIO = 1.02
 #: the kernels' template: :mod:`.kernels`, copied into the kernel cache once per oracle pair
 #: (``grad``, ``objective``); ``family`` runs from the copy bound to ``(None, None)``
 KERNELS = Template("adamtheory.distributed.kernels", ("run", "family"), ("grad", "objective"))
+
+
+def kernels_cached(problem) -> bool:
+    """Whether the simulator's kernel for ``problem`` is in the kernel cache, intact (a run then
+    loads it instead of compiling)."""
+    return is_cached(KERNELS, (problem.grad, problem.objective), "run")
 
 
 def eval_steps(steps: int) -> np.ndarray:

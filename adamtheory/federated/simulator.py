@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.cache import Template, compiled
+from ..engine.cache import Template, compiled, is_cached
 from ..errors import InputError
 from . import kernels as kn
 from .data import N_CLASSES, digits, dirichlet_partition, heterogeneous_lsq
@@ -73,6 +73,11 @@ FINALS = {
     "mean_drift": "client drift averaged over all rounds",
 }
 DEFAULT_TARGET = {"digits": 0.6, "lsq": 0.05}
+
+
+def kernels_cached() -> bool:
+    """Whether the federated kernel is in the kernel cache, intact (a run then loads it)."""
+    return is_cached(KERNELS, ())
 
 
 def validate(s: dict) -> None:
