@@ -42,7 +42,8 @@ def runs(problem_name: str, steps: int, seeds) -> dict:
 
     sp = specs()
     grid = simulate_grid(list(sp.values()), counterexamples.get(problem_name), steps,
-                         seeds=seeds, checkpoints=default_checkpoints(steps, 150))
+                         seeds=seeds, checkpoints=default_checkpoints(steps, 150),
+                         grad_metrics=False)  # the figure draws x_t and R_t/t only
     b, ns = grid.batch, len(seeds)
     out = {"steps": np.asarray(b.steps), "series": {}}
     for k, (name, spec) in enumerate(sp.items()):
