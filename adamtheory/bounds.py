@@ -228,7 +228,7 @@ def generic_bound(spec, problem, checkpoints, x0=None, check_conditions: bool = 
         return _na(name, str(exc), GENERIC_LHS, src)
     if check_conditions or verdict is not None:
         if verdict is None:
-            verdict = check(spec, numeric_range=max(n, 10**4))
+            verdict = check(spec, numeric_range=max(n, 10**4), cache=True)
         for k in ("SC1", "SC2", "SC3", "SC4"):
             c = verdict.conditions[k]
             if c.status != HOLDS:

@@ -1130,16 +1130,19 @@ def _check(spec: OptimizerSpec, numeric_range: int, symbolic: bool) -> Verdict:
 
 
 def _check_one(args):
-    spec, numeric_range = args
-    return check(spec, numeric_range=numeric_range)
+    spec, numeric_range, cache = args
+    return check(spec, numeric_range=numeric_range, cache=cache)
 
 
-def check_many(specs, numeric_range: int = 10**5, workers: int = 1) -> list[Verdict]:
-    """:func:`check` for many specs, in ``workers`` processes (order preserved)."""
+def check_many(specs, numeric_range: int = 10**5, workers: int = 1,
+               cache: bool = False) -> list[Verdict]:
+    """:func:`check` for many specs, in ``workers`` processes (order preserved; ``cache`` as
+    in :func:`check`)."""
     specs = list(specs)
     if workers <= 1 or len(specs) < 8:
-        return [check(s, numeric_range=numeric_range) for s in specs]
+        return [check(s, numeric_range=numeric_range, cache=cache) for s in specs]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(_check_one, [(s, numeric_range) for s in specs], chunksize=8))
+        return list(pool.map(_check_one, [(s, numeric_range, cache) for s in specs],
+                             chunksize=8))

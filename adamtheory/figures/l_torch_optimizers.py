@@ -14,7 +14,7 @@ from .shape import Figure, Job
 from .torch_common import begin, draw_skipped, entry, style, torch_missing
 
 TITLE = "(l) CNN on digits: Adam, Generic Adam, AMSGrad"
-QUICK = dict(steps=300, seeds=(0,))
+QUICK = dict(steps=200, seeds=(0,))
 FULL = dict(steps=3000, seeds=(0, 1))
 
 

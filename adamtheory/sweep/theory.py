@@ -254,7 +254,8 @@ OUTSIDE = ("the sweep's optimizer uses a running max of v (AMSGrad); it is outsi
 def check_cells(sweep, cells, workers: int = 1, numeric_range: int = NUMERIC_RANGE) -> list:
     """The checker's verdict (:class:`adamtheory.conditions.Verdict`) on each cell
     (``{axis: value}``) of a sweep the caller loaded from a file it trusts: each cell's spec is
-    built now (:meth:`SweepBase.cell_spec`) and each distinct one checked once per process."""
+    built now (:meth:`SweepBase.cell_spec`) and each distinct one checked once per process (through
+    the checker's verdict cache: once per checker version)."""
     from ..conditions import check_many
 
     names = {sweep.axes[p].name for p in sweep.spec_axes()}
@@ -274,7 +275,7 @@ def check_cells(sweep, cells, workers: int = 1, numeric_range: int = NUMERIC_RAN
         raise InputError(f"overlay: {OUTSIDE}")
     todo = [k for k in unique if k not in cache]
     cache.update(zip(todo, check_many([unique[k] for k in todo], numeric_range=numeric_range,
-                                      workers=workers)))
+                                      workers=workers, cache=True)))
     return [cache[k] for k in keys]
 
 
