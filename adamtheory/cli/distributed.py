@@ -125,7 +125,7 @@ def cmd_distributed(args) -> int:
 
 
 def add_parser(sub) -> None:
-    from ..distributed.sweep_plugin import PARAMS
+    from ..distributed.settings import PARAMS
 
     p = sub.add_parser(
         "distributed", help="run the parameter-server simulator (distributed Adam, "

@@ -34,8 +34,7 @@ INT_FLAGS = ("M", "S", "K", "batch", "dim", "n_local")
 
 
 def add_parser(sub) -> None:
-    from ..federated.kernels import ALGORITHMS
-    from ..federated.simulator import PARAMS, PROBLEMS
+    from ..federated.settings import ALGORITHMS, PARAMS, PROBLEMS
 
     p = sub.add_parser(
         "federated", help="FedLADA against FedAvg, FedAdam, local Adam, FedCM, SCAFFOLD",
@@ -78,7 +77,7 @@ def _fmt(v, spec: str) -> str:
 
 def _memory_bytes(c: dict, rounds: int, n_seeds: int) -> float:
     """Bytes a configuration holds (data of every client and per-client states), per seed."""
-    from ..federated.simulator import PARAMS
+    from ..federated.settings import PARAMS
 
     g = {k: (c.get(k) if c.get(k) is not None else PARAMS[k][1]) for k in ("M", "dim", "n_local")}
     if c.get("problem", "digits") == "digits":
@@ -92,7 +91,7 @@ def _memory_bytes(c: dict, rounds: int, n_seeds: int) -> float:
 
 
 def cmd_federated(args) -> int:
-    from ..federated.kernels import ALGORITHMS
+    from ..federated.settings import ALGORITHMS
     from ..federated.simulator import run_many
     from ..federated.tuned import TUNED
 

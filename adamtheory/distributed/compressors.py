@@ -63,13 +63,13 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from adamtheory.distributed.settings import COMPRESSORS
 from counterexamples.rng import mix as _mix
 from counterexamples.rng import uniform
 
 # integer codes (the kernels receive them as data)
 IDENTITY64, IDENTITY32, FP16, BF16, SIGN, SCALED_SIGN, TOPK, RANDK, QSGD = range(9)
-NAMES = ("identity64", "identity32", "fp16", "bf16", "sign", "scaled_sign", "topk", "randk",
-         "qsgd")
+NAMES = COMPRESSORS
 CODES = {n: i for i, n in enumerate(NAMES)}
 
 #: (significant bits p, minimum normal exponent, largest finite value) of the float formats

@@ -69,12 +69,12 @@ from ..engine.batching import checkpoint_steps, param_table, per_config, start_p
 from ..engine.cache import Template, compiled, is_cached
 from .compressors import CODES
 from .kernels import EMA_WEIGHT, PARALLEL, SERVER_ADAM, WORKER_ADAM, sample_seed, schedule_values
+from .settings import PLACEMENTS
 
 __all__ = ["EMA_WEIGHT", "EVAL_RATIO", "KERNELS", "PARALLEL", "PLACEMENTS", "SERVER_ADAM",
            "WORKER_ADAM", "eval_steps", "family_tables", "kernels_cached", "sample_seed",
            "schedule_values", "simulate"]
 
-PLACEMENTS = ("server-adam", "worker-adam")
 EVAL_RATIO = 1.02
 #: the kernels' template: :mod:`.kernels`, copied into the kernel cache once per oracle pair
 #: (``grad``, ``objective``); ``family`` runs from the copy bound to ``(None, None)``

@@ -11,7 +11,16 @@
 The equations, the weight convention and the measured outcome are in docs/federated.md.
 """
 
-from .kernels import ALGORITHMS
-from .simulator import FINALS, METRICS, PARAMS, compute, run, run_many
+from .settings import ALGORITHMS, FINALS, METRICS, PARAMS
+
+
+def __getattr__(name):
+    """``compute``, ``run`` and ``run_many`` load the simulator (and numba) on first use."""
+    if name in ("compute", "run", "run_many"):
+        from . import simulator
+
+        return getattr(simulator, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["ALGORITHMS", "PARAMS", "METRICS", "FINALS", "compute", "run", "run_many"]

@@ -52,13 +52,13 @@ from numba import njit, prange
 
 from adamtheory.engine.codes import AMS_NONE, AMS_TORCH, EPS_TORCH, EPS_V0
 from adamtheory.engine.update import adam_update
+from adamtheory.federated.settings import ALGORITHMS  # noqa: F401 - the codes' names
 from counterexamples.rng import uniform
 
 #: numba's disk cache for ``run_configs``; True in the copy in the kernel cache
 CACHE = False
 
 FEDAVG, FEDADAM, LOCAL_ADAM, FEDCM, SCAFFOLD, FEDLADA = range(6)
-ALGORITHMS = ("fedavg", "fedadam", "local-adam", "fedcm", "scaffold", "fedlada")
 LSQ, LOGREG = 0, 1
 #: columns of ``hyper``
 H_LRL, H_LRG, H_A, H_B1, H_B2, H_EPS, H_TARGET, H_L2, H_LINSCALE, H_CARRYV = range(10)
