@@ -13,8 +13,8 @@ from .shape import Figure, Job
 from .torch_common import begin, draw_skipped, entry, style, torch_missing
 
 TITLE = "(n) Efficient-Adam on a CNN: loss against bits sent"
-QUICK = dict(workers=2, steps=150, compressors=("identity64", "scaled_sign", "topk"),
-             eval_every=25)
+QUICK = dict(workers=2, steps=100, compressors=("identity64", "scaled_sign", "topk"),
+             eval_every=20)
 FULL = dict(workers=2, steps=600, eval_every=20)
 #: A run whose loss exceeds this (or is not finite) is drawn up to the frame and marked diverged.
 DIVERGED = 1e3
