@@ -253,6 +253,15 @@ _SYMBOLIC = contextvars.ContextVar("symbolic", default=True)
 #: decided falls back to its numeric certificate (SYMBOLIC_BUDGET bounds each call).
 CHECK_SYMBOLIC_BUDGET = 9.0
 _DEADLINE = contextvars.ContextVar("deadline", default=None)
+#: During a check: a one-element list set to True when a time budget ran out (a verdict that
+#: depended on the machine's speed is not cached).
+_TIMED_OUT = contextvars.ContextVar("timed_out", default=None)
+
+
+def _ran_out() -> None:
+    flag = _TIMED_OUT.get()
+    if flag is not None:
+        flag[0] = True
 
 
 def _remaining(seconds: float) -> float:
@@ -292,11 +301,13 @@ def _safe(fn, *args, seconds=SYMBOLIC_BUDGET):
         return None
     seconds = _remaining(seconds)
     if seconds <= 0:
+        _ran_out()
         return None
     try:
         with budget(seconds):
             return fn(*args)
     except SymbolicTimeout:
+        _ran_out()
         return None
     except SYMPY_ERRORS as exc:
         if _raised_in_sympy(exc):
@@ -736,15 +747,20 @@ def _monotone_from(expr: sp.Expr, values: np.ndarray):
     for e in range(int(math.ceil(math.log2(last_turn))), 21):
         t1 = 2**e
         if t1 > n or time.monotonic() > deadline:
+            if t1 <= n:
+                _ran_out()
             return None
         for sign, test in ((1, sp.is_decreasing), (-1, sp.is_increasing)):
             left = _remaining(3)
             if left <= 0:
+                _ran_out()
                 return None
             try:
                 with budget(left):
                     answer = test(expr, _interval(t1), t)
-            except Exception:  # a timeout, or sympy cannot handle the expression: give up
+            except Exception as exc:  # a timeout, or sympy cannot handle the expression: give up
+                if isinstance(exc, SymbolicTimeout):
+                    _ran_out()
                 return None
             if answer:
                 return t1, sign
@@ -1023,7 +1039,8 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
     cache:
         When True, answer from the per-user verdict cache when it holds this exact question
         (:func:`verdict_key`) for this checker's source (:func:`checker_key`), and store the
-        answer there otherwise (:mod:`adamtheory.usercache`; ``$ADAMTHEORY_CACHE_DIR`` moves it).
+        answer there otherwise (:mod:`adamtheory.usercache`; ``$ADAMTHEORY_CACHE_DIR`` moves it),
+        unless a symbolic time budget ran out (that answer depends on the machine's speed).
         The cached verdict's ``to_dict()`` equals the computed one's.
 
     >>> from adamtheory import named
@@ -1044,12 +1061,15 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
         if hit is not None:
             return hit
     deadline = _DEADLINE.set(time.monotonic() + CHECK_SYMBOLIC_BUDGET)
+    timed_out = _TIMED_OUT.set([False])
     try:
         verdict = _check(spec, numeric_range, symbolic)
+        ran_out = _TIMED_OUT.get()[0]
     finally:
         _DEADLINE.reset(deadline)
+        _TIMED_OUT.reset(timed_out)
     key = verdict_key(spec, numeric_range, symbolic) if cache else None
-    if key is not None:
+    if key is not None and not ran_out:  # a verdict a time budget cut short is not kept
         write_entry("verdicts", checker_key(), key, verdict.to_dict())
     return verdict
 
