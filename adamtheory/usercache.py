@@ -17,8 +17,9 @@ verdicts: a SHA-256 of the checker's source, so a changed checker starts an empt
 the *key* is the full text of the question (for verdicts: the spec). :func:`read_entry` returns
 the value only if the file parses and names exactly that salt and key; anything else (absent,
 truncated, corrupted or another question's file) reads as absent, is computed again and
-overwritten. :func:`write_entry` writes a temporary file and renames it, so a killed process
-leaves no half-written entry; a directory that cannot be written only means nothing is reused.
+overwritten. :func:`write_entry` writes through :func:`atomic_write` (a temporary file renamed
+into place, the one writer of the project's caches and sweep stores), so a killed process leaves
+no half-written entry; a directory that cannot be written only means nothing is reused.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
+import uuid
 from pathlib import Path
 
 
@@ -64,17 +65,42 @@ def read_entry(kind: str, salt: str, key: str):
 
 
 def write_entry(kind: str, salt: str, key: str, value) -> None:
-    """Store ``value`` (strict JSON) for ``key`` under ``salt``; skipped silently if the cache
-    cannot be written."""
+    """Store ``value`` (strict JSON) for ``key`` under ``salt`` (:func:`atomic_write`); skipped
+    silently if the cache cannot be written."""
     path = entry_path(kind, salt, key)
     with contextlib.suppress(OSError, ValueError, TypeError):
         text = json.dumps({"salt": salt, "key": key, "value": value}, allow_nan=False)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        atomic_write(path, text.encode())
+
+
+def _fsync_dir(d: Path) -> None:
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and :func:`os.replace`."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)

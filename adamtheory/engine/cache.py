@@ -64,7 +64,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from ..usercache import cache_dir  # noqa: F401 - the kernel cache's root, re-exported
+from ..usercache import atomic_write, cache_dir  # noqa: F401 - cache_dir re-exported
 
 try:  # pragma: no cover - Windows has no fcntl; the cache then works without the lock
     import fcntl
@@ -390,9 +390,7 @@ def _write_manifest(entry: _Entry, module, signatures: list) -> None:
     files = {n: _sha(p) for n, p in _cache_files(_numba_dir(entry, module)).items()}
     data = json.dumps({"key": entry.key, "template": entry.template.module,
                        "signatures": sorted(set(signatures)), "files": files}, indent=1)
-    tmp = entry.manifest.with_name(f"MANIFEST.json.tmp.{os.getpid()}")
-    tmp.write_text(data, encoding="utf-8")
-    os.replace(tmp, entry.manifest)
+    atomic_write(entry.manifest, data.encode())
 
 
 def _module(entry: _Entry, bound: tuple):
@@ -408,9 +406,7 @@ def _module(entry: _Entry, bound: tuple):
         current = None
     entry.rewritten = current != text
     if entry.rewritten:
-        tmp = entry.module_path.with_name(f"{entry.module_path.name}.tmp.{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, entry.module_path)
+        atomic_write(entry.module_path, text.encode())
     _BOUND[entry.key] = bound
     spec = importlib.util.spec_from_file_location(entry.module_name, entry.module_path)
     mod = importlib.util.module_from_spec(spec)

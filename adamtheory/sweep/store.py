@@ -32,12 +32,12 @@ import json
 import os
 import socket
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 
 from ..engine.metrics import NAMES as METRICS
+from ..usercache import atomic_write
 from .errors import StoreError
 
 FORMAT = "adamtheory-sweep/2"
@@ -53,38 +53,6 @@ def chunk_path(out, cid: int) -> Path:
 
 def record_path(out, cid: int) -> Path:
     return Path(out) / "chunks" / f"c{cid:06d}.json"
-
-
-def _fsync_dir(d: Path) -> None:
-    try:
-        fd = os.open(d, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and :func:`os.replace`."""
-    path = Path(path)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    _fsync_dir(path.parent)
 
 
 def oserror(exc: OSError, what: str) -> StoreError:
