@@ -243,3 +243,49 @@ def test_simulator_kernels_load_from_the_cache_and_damaged_entries_are_rebuilt(t
     assert _numbers(third) == _numbers(first)
     fourth, err = _simulators(env)
     assert "compiling" not in err and set(fourth["hits"].values()) == {1}
+
+
+COMPRESSORS = textwrap.dedent("""
+    import json
+    import numpy as np
+    from adamtheory.distributed import compressors as C
+    from adamtheory.engine import cache
+    x = np.array([0.3, -1.25, 0.0, 2.5, -0.7])
+    out = {n: C.get(n, k=2, s=3).apply(x, seed=5, t=2, stream=7).tolist() for n in C.NAMES}
+    bits = {n: C.get(n, k=2, s=3).bits(5) for n in C.NAMES}
+    msg = C.encode(C.get("randk", k=2), x, seed=5, t=2, stream=7)
+    scale = C.qsgd_scale(x)
+    hits = {fn: sum(getattr(m, fn).stats.cache_hits.values()) for m in cache._LOADED.values()
+            for fn in C.CODEC.functions if getattr(m, fn).signatures}
+    print(json.dumps({"out": out, "bits": bits, "msg": msg, "scale": scale,
+                      "hits": hits}))
+""")
+
+
+def test_compressors_called_from_python_load_from_the_cache(tmp_path):
+    """Compressor.apply / bits / encode (the torch path) use the cached copy of the compressors'
+    module: the first process compiles and says so, a second loads (cache hits, no compilation)
+    and gets the same values, which are those of the module's own numba functions."""
+    from adamtheory.distributed import compressors as C
+
+    env = {**__import__("os").environ, "ADAMTHEORY_CACHE_DIR": str(tmp_path)}
+    runs = []
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-c", COMPRESSORS], env=env, capture_output=True,
+                           text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        runs.append((json.loads(r.stdout), r.stderr))
+    (first, err1), (second, err2) = runs
+    assert "compiling kernels for the compressors (compress), once" in err1
+    assert set(first["hits"].values()) == {0}
+    assert "compiling" not in err2
+    assert set(second["hits"]) == {"compress", "message_bits", "shared_uniform", "qsgd_radius"}
+    assert set(second["hits"].values()) == {1}
+    assert {k: v for k, v in second.items() if k != "hits"} == \
+        {k: v for k, v in first.items() if k != "hits"}
+    x = np.array([0.3, -1.25, 0.0, 2.5, -0.7])
+    for n in C.NAMES:  # the module's own (uncached) dispatcher gives the same values
+        q, ref = C.get(n, k=2, s=3), np.empty(5)
+        C.compress(q.code, x, ref, 2, 3, np.int64(5), np.int64(2), np.int64(7))
+        assert first["out"][n] == ref.tolist(), n
+        assert first["bits"][n] == int(C.message_bits(q.code, 5, 2, 3))

@@ -64,8 +64,43 @@ import numpy as np
 from numba import njit
 
 from adamtheory.distributed.settings import COMPRESSORS
+from adamtheory.engine.cache import Template, compiled
 from counterexamples.rng import mix as _mix
 from counterexamples.rng import uniform
+
+# This module is also a kernel template (:class:`adamtheory.engine.cache.Template`): the entry
+# functions called from Python (:meth:`Compressor.apply`, :meth:`Compressor.bits`, the torch
+# path) load from the kernel cache through :func:`kernel`, compiled once per machine. Inside the
+# simulators' kernels the same functions are compiled into those kernels' own cache entries.
+CACHE = False
+#: the entry functions of this module that Python calls (see :func:`kernel`)
+CODEC = Template("adamtheory.distributed.compressors",
+                 ("compress", "message_bits", "compressor_seed", "stream_of", "shared_uniform",
+                  "qsgd_radius"))
+
+
+_DISPATCH: dict = {}
+
+
+def _arg_kind(a):
+    if isinstance(a, np.ndarray):
+        return (a.dtype.str, a.ndim, a.flags.c_contiguous, a.flags.writeable)
+    return type(a)
+
+
+def kernel(name: str, *args):
+    """Call the entry function ``name`` of :data:`CODEC` (loaded from the kernel cache, or
+    compiled and cached once for these argument types).
+
+    The dispatcher is remembered per name and argument kinds (type; dtype, rank, layout and
+    writability of arrays: what selects numba's signature), so a call costs about one numba
+    call.
+    """
+    key = (name, tuple(_arg_kind(a) for a in args))
+    fn = _DISPATCH.get(key)
+    if fn is None:
+        fn = _DISPATCH[key] = compiled(CODEC, (), name, args, f"the compressors ({name})")
+    return fn(*args)
 
 # integer codes (the kernels receive them as data)
 IDENTITY64, IDENTITY32, FP16, BF16, SIGN, SCALED_SIGN, TOPK, RANDK, QSGD = range(9)
@@ -120,7 +155,7 @@ def _ceil_log2(n):
     return b
 
 
-@njit
+@njit(cache=CACHE)
 def message_bits(code, d, k, s):
     """Exact bits of one message of dimension ``d`` (``k``: top-k/rand-k, ``s``: QSGD levels)."""
     if code == IDENTITY64:
@@ -141,7 +176,7 @@ def message_bits(code, d, k, s):
     return 32 + d * (1 + _ceil_log2(s + 1))
 
 
-@njit
+@njit(cache=CACHE)
 def compress(code, x, out, k, s, seed, t, stream):
     """Write Q(x) into ``out`` (float64 arrays of length d).
 
@@ -213,14 +248,14 @@ def compress(code, x, out, k, s, seed, t, stream):
             out[j] = -v if x[j] < 0.0 else v
 
 
-@njit
+@njit(cache=CACHE)
 def stream_of(worker, role):
     """Counter offset of the random numbers of message (worker, role): disjoint ranges of 2^32
     per (worker, role) so that no two messages of a round share a random number."""
     return np.int64((2 * worker + role) << 32)
 
 
-@njit
+@njit(cache=CACHE)
 def compressor_seed(seed):
     """The seed of the compressors' random numbers, derived from the run seed (disjoint from
     the sample seeds of :func:`adamtheory.distributed.simulator.sample_seed`)."""
@@ -260,7 +295,8 @@ class Compressor:
 
     def bits(self, d: int) -> int:
         """Exact bits of one message of dimension d (see the module table)."""
-        return int(message_bits(self.code, int(d), int(self.k), int(self.s)))
+        return int(kernel("message_bits", np.int64(self.code), np.int64(d), np.int64(self.k),
+                          np.int64(self.s)))
 
     def delta(self, d: int, x=None) -> float | None:
         """Declared contraction factor δ (for ``scaled_sign`` the data-dependent
@@ -301,8 +337,8 @@ class Compressor:
         """Q(x) for a 1-d float64 array (calls the numba kernel :func:`compress`)."""
         x = np.ascontiguousarray(x, dtype=np.float64)
         out = np.empty_like(x)
-        compress(self.code, x, out, int(self.k), int(self.s), np.int64(seed), np.int64(t),
-                 np.int64(stream))
+        kernel("compress", np.int64(self.code), x, out, np.int64(self.k), np.int64(self.s),
+               np.int64(seed), np.int64(t), np.int64(stream))
         return out
 
     def describe(self, d: int) -> str:
@@ -424,19 +460,22 @@ def randk_indices(d: int, k: int, seed: int, t: int, stream: int) -> list[int]:
     idx = list(range(d))
     out = []
     for j in range(min(k, d)):
-        r = j + int(_uniform(seed, t, stream + j) * (d - j))
+        r = j + int(kernel("shared_uniform", np.int64(seed), np.int64(t), np.int64(stream + j))
+                    * (d - j))
         idx[j], idx[r] = idx[r], idx[j]
         out.append(idx[j])
     return out
 
 
-@njit
-def _uniform(seed, t, k):
+@njit(cache=CACHE)
+def shared_uniform(seed, t, k):
+    """The counter-based uniform number k of step t under ``seed`` (shared randomness)."""
     return uniform(np.int64(seed), np.int64(t), np.int64(k))
 
 
-@njit
-def _qsgd_scale(x):
+@njit(cache=CACHE)
+def qsgd_radius(x):
+    """QSGD's scale r for a float64 array (see :func:`qsgd_scale`)."""
     n2, mx = 0.0, 0.0
     for j in range(x.shape[0]):
         n2 += x[j] * x[j]
@@ -446,4 +485,4 @@ def _qsgd_scale(x):
 
 def qsgd_scale(x) -> float:
     """QSGD's transmitted scale r (a float32 ≥ max(||x||, ||x||_∞))."""
-    return float(_qsgd_scale(np.ascontiguousarray(x, dtype=np.float64)))
+    return float(kernel("qsgd_radius", np.ascontiguousarray(x, dtype=np.float64)))

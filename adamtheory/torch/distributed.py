@@ -48,7 +48,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from ..distributed.compressors import compressor_seed, decode, encode, get, stream_of
+from ..distributed.compressors import decode, encode, get, kernel
 from ..errors import InputError
 from .optim import group_spec, schedule_value
 
@@ -141,6 +141,16 @@ def _broadcast_bytes(payload: torch.Tensor, world: int, process_group):
     src = 0 if process_group is None else dist.get_global_rank(process_group, 0)
     dist.broadcast(payload, src=src, group=process_group)
     return payload
+
+
+def _compressor_seed(seed) -> np.int64:
+    """The compressors' seed for run seed ``seed`` (as the simulator derives it)."""
+    return kernel("compressor_seed", np.int64(seed))
+
+
+def _stream_of(worker, role) -> np.int64:
+    """The counter offset of message (worker, role) (as the simulator's)."""
+    return kernel("stream_of", np.int64(worker), np.int64(role))
 
 
 def _compressor(name, k, levels, what):
@@ -288,18 +298,18 @@ class EfficientAdam(torch.optim.Optimizer):
         if self._channels is None or self._channels[0].d != d:
             self._channels = (_Channel(self.q_up, d), _Channel(self.q_down, d))
         up, down = self._channels
-        cseed = compressor_seed(np.int64(self.seed))
+        cseed = _compressor_seed(self.seed)
         ew = np.concatenate(errs_w)
         es = np.concatenate(errs_s)
         pw = np.concatenate(steps)
         if self.ef_worker:
             pw = pw + ew
-        msg, nb = up.encode(pw, cseed, t, stream_of(rank, 0))
+        msg, nb = up.encode(pw, cseed, t, _stream_of(rank, 0))
         msgs = _all_gather_bytes(msg, world, self.process_group)
         acc = np.zeros(d)
         own = None
         for i, data in enumerate(msgs):
-            qi = up.decode(data, cseed, t, stream_of(i, 0))
+            qi = up.decode(data, cseed, t, _stream_of(i, 0))
             if i == rank:
                 own = qi
             acc = acc + qi
@@ -307,11 +317,11 @@ class EfficientAdam(torch.optim.Optimizer):
         if self.ef_server:
             u = u + es
         if rank == 0:
-            smsg, sb = down.encode(u, cseed, t, stream_of(0, 1))
+            smsg, sb = down.encode(u, cseed, t, _stream_of(0, 1))
         else:
             smsg, sb = torch.empty(_nbytes(down.nbits), dtype=torch.uint8), down.nbits
         smsg = _broadcast_bytes(smsg, world, self.process_group)
-        q = down.decode(smsg, cseed, t, stream_of(0, 1))
+        q = down.decode(smsg, cseed, t, _stream_of(0, 1))
         new_ew = pw - own if self.ef_worker else None
         new_es = u - q if self.ef_server else None
         off = 0
@@ -388,8 +398,8 @@ def compressed_allreduce_hook(state: CompressionState, bucket):
     t = state.steps.get(idx, 0) + 1
     err = state.errors.get(idx)
     p = g + err.numpy() if (state.ef and err is not None) else g
-    cseed = compressor_seed(np.int64(state.seed))
-    stream = lambda i: stream_of(i, 0) + (idx << 24)  # noqa: E731
+    cseed = _compressor_seed(state.seed)
+    stream = lambda i: _stream_of(i, 0) + (idx << 24)  # noqa: E731
     msg, nb = ch.encode(p, cseed, t, stream(rank))
     msgs = _all_gather_bytes(msg, world, state.process_group)
     acc = np.zeros(d)
