@@ -480,6 +480,29 @@ def _c0_prefix(chi_vals: np.ndarray) -> float:
     return float(np.max(chi_vals / np.minimum.accumulate(chi_vals)))
 
 
+def _last_moves(expr: sp.Expr, values: np.ndarray) -> tuple[int, int]:
+    """(k_up, k_down): the last steps k of the table ``values`` (t = 1..n) with
+    expr(k+1) > expr(k), resp. expr(k+1) < expr(k), each confirmed by the exact sign of
+    expr(k+1) - expr(k) (:func:`adamtheory.schedules.sign_at`); 0 when the table shows no such
+    move beyond rounding (relative 1e-9) or the exact sign does not confirm it.
+
+    A confirmed k_up disproves "non-increasing on [t1, ∞)" for every t1 ≤ k_up (and k_down
+    "non-decreasing"), so sympy need not be asked there; the table only proposes the witness,
+    the exact evaluation decides."""
+    from .schedules import sign_at
+
+    d = np.diff(values)
+    tol = 1e-9 * np.abs(values[1:])
+    out = []
+    for moved, sign in ((d > tol, 1), (d < -tol, -1)):
+        idx = np.flatnonzero(moved)
+        k = int(idx[-1]) + 1 if idx.size else 0
+        if k and sign_at(expr.subs(t, t + 1) - expr, k) != sign:
+            k = 0
+        out.append(k)
+    return out[0], out[1]
+
+
 def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
     chi = _safe(sp.simplify, alpha / sp.sqrt(1 - theta)) or alpha / sp.sqrt(1 - theta)
     chi_vals = tables["alpha"] / np.sqrt(1.0 - tables["theta"])
@@ -499,7 +522,8 @@ def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
             "almost non-increasing",
             details=details,
         )
-    if _safe(lambda: sp.is_decreasing(chi, _interval(), t)):
+    k_up, k_down = _last_moves(chi, chi_vals)
+    if not k_up and _safe(lambda: sp.is_decreasing(chi, _interval(), t)):
         return ConditionResult(
             "SC3", HOLDS, f"χ_t = α_t/sqrt(1-θ_t) = {chi} is non-increasing (C_0 = 1)",
             details={**details, "C0": 1},
@@ -511,8 +535,10 @@ def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
             t1 = 2**e
             if t1 > n or time.monotonic() > deadline:
                 break
-            dec = _safe(lambda: sp.is_decreasing(chi, _interval(t1), t), seconds=3)
-            inc = not dec and lim > 0 and _safe(lambda: sp.is_increasing(chi, _interval(t1), t), seconds=3)
+            dec = t1 > k_up and _safe(lambda: sp.is_decreasing(chi, _interval(t1), t),
+                                      seconds=3)
+            inc = (not dec and lim > 0 and t1 > k_down
+                   and _safe(lambda: sp.is_increasing(chi, _interval(t1), t), seconds=3))
             if dec or inc:
                 pre = chi_vals[:t1]
                 c0 = _c0_prefix(pre)
@@ -1069,7 +1095,10 @@ def check(spec: OptimizerSpec, numeric_range: int = NUMERIC_RANGE, symbolic: boo
         _DEADLINE.reset(deadline)
         _TIMED_OUT.reset(timed_out)
     key = verdict_key(spec, numeric_range, symbolic) if cache else None
-    if key is not None and not ran_out:  # a verdict a time budget cut short is not kept
+    # A verdict a time budget cut short is not kept (it depends on the machine's speed), unless
+    # its form fails: the form is decided without sympy or a budget, and a failing form makes the
+    # verdict "no guarantee" whatever the budget (only some conditions' methods could differ).
+    if key is not None and (not ran_out or verdict.conditions["form"].status == FAILS):
         write_entry("verdicts", checker_key(), key, verdict.to_dict())
     return verdict
 

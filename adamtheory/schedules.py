@@ -275,6 +275,10 @@ class Schedule:
 
     def describe(self) -> str:
         """The expression with values substituted, as sympy prints it."""
+        return self._described
+
+    @cached_property
+    def _described(self) -> str:
         return str(self.bound_expr)
 
     # ------------------------------------------------------------------ numbers

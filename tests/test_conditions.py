@@ -302,3 +302,39 @@ def test_statement_names_the_tightest_covering_theorem():
     assert statement(check(named("adagrad"), numeric_range=10**4)) is None
     with pytest.raises(InputError):
         statement(v, lhs="median")
+
+
+def test_sc3_asks_sympy_only_where_the_table_does_not_disprove_monotonicity(monkeypatch):
+    # χ_t = t/(t² + 100) rises until t = 10 (a confirmed witness against "non-increasing from
+    # t1 ≤ 9"), then falls to 0: sympy is asked from t1 = 16 only, and SC3 holds from there
+    asked = []
+    real = sp.is_decreasing
+
+    def spy(expr, interval=sp.S.Reals, symbol=None):
+        asked.append(interval.inf)
+        return real(expr, interval, symbol)
+
+    monkeypatch.setattr(sp, "is_decreasing", spy)
+    spec = OptimizerSpec(Schedule.parse("sqrt(t)/(t**2 + 100)"), constant(0),
+                         Schedule.parse("1 - 1/t"))
+    sc3 = check(spec, numeric_range=RANGE).conditions["SC3"]
+    assert sc3.status == HOLDS and sc3.method == "symbolic"
+    chi = np.array([k / (k * k + 100.0) for k in range(1, 16)])
+    assert sc3.details["monotone_from"] == 16
+    assert sc3.details["C0"] == pytest.approx(np.max(chi / np.minimum.accumulate(chi)), rel=1e-9)
+    assert asked == [16]
+
+
+def test_table_witnesses_are_confirmed_exactly():
+    # the float table only proposes a witness: a planted bump in the table of the decreasing
+    # 1/t is not confirmed (k_up = 0), the true last decrease is
+    from adamtheory import conditions as C
+
+    k = np.arange(1, 1001, dtype=float)
+    vals = 1.0 / k
+    assert C._last_moves(1 / T, vals) == (0, 999)
+    bumped = vals.copy()
+    bumped[700] *= 1.01  # a rise from t = 700 to 701 in the table only
+    assert C._last_moves(1 / T, bumped) == (0, 999)
+    warm = np.minimum(k / 10, 1.0)
+    assert C._last_moves(sp.Min(T / 10, 1), warm) == (9, 0)

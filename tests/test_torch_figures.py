@@ -33,7 +33,7 @@ def test_draw_from_data(tmp_path):
     opt = {"label": "x", "runs": [run], "final_loss": 0.5, "final_lhs": 0.3, "converges": True,
            "verdict": "converges", "seconds": 1.0}
     e = FIGURES["l"].draw(_job(tmp_path, "l"), {"torch": {
-        "steps": 100, "seeds": [0], "batch": 32, "optimizers": {"a": opt, "b": {
+        "steps": 100, "seeds": [0], "batch": 32, "evals": 3, "optimizers": {"a": opt, "b": {
             **opt, "converges": False}}}})
     assert e["optimizers"]["a"]["final_loss"] == 0.5
     res = {str(n): {"iters": [it], "mean_iters": float(it), "curves": [[[10, 1.0], [it, 0.1]]],

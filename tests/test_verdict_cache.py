@@ -191,3 +191,20 @@ def test_a_verdict_cut_short_by_the_time_budget_is_not_kept(fresh_cache, monkeyp
     monkeypatch.setattr(conditions, "CHECK_SYMBOLIC_BUDGET", 120.0)
     conditions.check(spec, numeric_range=10**4, cache=True)
     assert len(list(fresh_cache.rglob("*.json"))) == 1
+
+
+def test_a_cut_short_verdict_whose_form_fails_is_kept(fresh_cache, monkeypatch):
+    """A failing form (decided without sympy or a budget) makes the verdict "no guarantee"
+    whatever the budget, so that verdict is kept even when a budget ran out; it reads back
+    equal, and a generic-form question cut short the same way still is not kept."""
+    torch_adam = OptimizerSpec.from_text("0.001", "0.9", "0.999", eps_mode="torch")
+    monkeypatch.setattr(conditions, "CHECK_SYMBOLIC_BUDGET", 0.0)
+    v = conditions.check(torch_adam, numeric_range=10**4, cache=True)
+    assert v.conditions["form"].status == "fails" and v.converges is False
+    assert len(list(fresh_cache.rglob("*.json"))) == 1
+    calls = _count_checks(monkeypatch)
+    again = conditions.check(torch_adam, numeric_range=10**4, cache=True)
+    assert again.to_dict() == v.to_dict() and not calls
+    generic = OptimizerSpec.from_text("0.001", "0.9", "0.999")
+    conditions.check(generic, numeric_range=10**4, cache=True)
+    assert len(list(fresh_cache.rglob("*.json"))) == 1

@@ -14,8 +14,8 @@ from .shape import Figure, Job
 from .torch_common import begin, draw_skipped, entry, style, torch_missing
 
 TITLE = "(l) CNN on digits: Adam, Generic Adam, AMSGrad"
-QUICK = dict(steps=200, seeds=(0,))
-FULL = dict(steps=3000, seeds=(0, 1))
+QUICK = dict(steps=200, seeds=(0,), evals=16)
+FULL = dict(steps=3000, seeds=(0, 1), evals=40)
 
 
 def compute(job: Job):
@@ -55,8 +55,9 @@ def draw(job: Job, parts: dict) -> dict:
     fig.tight_layout()
     fig.savefig(job.path(), dpi=DPI)
     plt.close(fig)
-    return entry(job, "adamtheory.torch.experiments.compare_optimizers(steps, seeds)",
-                 {"steps": data["steps"], "seeds": data["seeds"], "optimizers": summary})
+    return entry(job, "adamtheory.torch.experiments.compare_optimizers(steps, seeds, evals)",
+                 {"steps": data["steps"], "seeds": data["seeds"], "evals": data["evals"],
+                  "optimizers": summary})
 
 
 FIGURE = Figure(

@@ -49,10 +49,6 @@ def _spec_text(spec) -> dict:
             "eps_root": float(spec.eps_root), "in_family": bool(spec.in_family)}
 
 
-def _spec_key(spec) -> str:
-    return json.dumps(_spec_text(spec), sort_keys=True)
-
-
 def _jsonable(obj):
     """Replace non-finite floats by None / "inf" so the JSON is strict."""
     if isinstance(obj, float):
@@ -131,20 +127,21 @@ def compute(sweep, workers: int = 1) -> dict:
         out["skipped"] = (f"{n} distinct optimizer specs on the grid, more than {MAX_CELLS}: "
                           "no verdicts were stored; check cells with 'adamtheory check'")
         return out
-    cells = []
+    cells = []  # (values, spec, its text, its key)
     for idx in np.ndindex(*[sweep.axes[p].size for p in pos]):
         vals = [float(sweep.axes[p].values[i]) for p, i in zip(pos, idx)]
-        cells.append((vals, sweep.cell_spec(dict(zip(names, vals)))))
-    unique = list({_spec_key(s): s for _, s in cells}.values())
-    if unique and not unique[0].in_family:
+        spec = sweep.cell_spec(dict(zip(names, vals)))
+        text = _spec_text(spec)
+        cells.append((vals, spec, text, json.dumps(text, sort_keys=True)))
+    unique = {key: spec for _, spec, _, key in cells}
+    if unique and not next(iter(unique.values())).in_family:
         found = [None] * len(unique)
     else:
-        found = check_specs(unique, workers)
-    by_key = {_spec_key(s): v for s, v in zip(unique, found)}
-    verdicts = [by_key[_spec_key(s)] for _, s in cells]
-    for (vals, spec), v in zip(cells, verdicts):
-        out["cells"][key_of(vals)] = {"values": dict(zip(names, vals)), "spec": _spec_text(spec),
-                                      "verdict": v}
+        found = check_specs(list(unique.values()), workers)
+    by_key = dict(zip(unique, found))
+    for vals, _, text, key in cells:
+        out["cells"][key_of(vals)] = {"values": dict(zip(names, vals)), "spec": text,
+                                      "verdict": by_key[key]}
     return out
 
 

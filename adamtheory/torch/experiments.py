@@ -192,17 +192,18 @@ def _batches(n: int, batch: int, seed: int, rank: int = 0):
         yield torch.randint(0, n, (batch,), generator=gen)
 
 
-def train_one(name: str, steps: int, seed: int, batch: int = 32) -> dict:
+def train_one(name: str, steps: int, seed: int, batch: int = 32, evals: int = 40) -> dict:
     """Experiment (i) for one optimizer of :data:`OPTIMIZERS` and one seed: minibatch training of
     :func:`cnn` with :class:`~adamtheory.torch.GenericAdam`; the full-set loss and gradient norm
-    on :func:`eval_grid`, the left side (:func:`lhs_estimate`) and the checker's verdict."""
+    on :func:`eval_grid` (about ``evals`` steps), the left side (:func:`lhs_estimate`) and the
+    checker's verdict."""
     from .check import check
 
     X, y = digits_tensors()
     cfg = {k: v for k, v in OPTIMIZERS[name].items() if k != "label"}
     model = cnn(seed)
     opt = GenericAdam(model.parameters(), **cfg)
-    grid = eval_grid(steps)
+    grid = eval_grid(steps, evals)
     loss, gn = [], []
     it = _batches(len(y), batch, seed)
     k = 0
@@ -223,16 +224,18 @@ def train_one(name: str, steps: int, seed: int, batch: int = 32) -> dict:
             "verdict": verdict.reason}
 
 
-def compare_optimizers(steps: int = 3000, seeds=(0, 1), batch: int = 32) -> dict:
+def compare_optimizers(steps: int = 3000, seeds=(0, 1), batch: int = 32, evals: int = 40) -> dict:
     """Experiment (i): every optimizer of :data:`OPTIMIZERS` over ``seeds``; per optimizer the
-    per-seed curves, the mean final loss and left side, the verdict and the wall time."""
+    per-seed curves (full-set measurements at about ``evals`` log-spaced steps), the mean final
+    loss and left side, the verdict and the wall time."""
     import time
 
     torch.set_num_threads(1)  # one thread: the 2-core machine is shared (threads contend)
-    out = {"steps": steps, "seeds": list(seeds), "batch": batch, "optimizers": {}}
+    out = {"steps": steps, "seeds": list(seeds), "batch": batch, "evals": evals,
+           "optimizers": {}}
     for name in OPTIMIZERS:
         t0 = time.perf_counter()
-        runs = [train_one(name, steps, s, batch) for s in seeds]
+        runs = [train_one(name, steps, s, batch, evals) for s in seeds]
         out["optimizers"][name] = {
             "label": OPTIMIZERS[name]["label"], "runs": runs,
             "final_loss": float(np.mean([r["loss"][-1] for r in runs])),
