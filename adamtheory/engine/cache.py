@@ -4,7 +4,8 @@ simulators.
 Numba caches a function on disk only when its machine code depends on nothing but its own module:
 a kernel that closes over the problem's oracles (or takes them as arguments) is compiled again in
 every process. So a kernel's source is a *template module* (:class:`Template`: the engine's
-:mod:`.kernels`, :mod:`adamtheory.distributed.kernels`, :mod:`adamtheory.federated.kernels`),
+:mod:`.kernels`, :mod:`adamtheory.distributed.kernels`, :mod:`adamtheory.federated.kernels`,
+:mod:`adamtheory.distributed.compressors` for the compressors called from Python),
 with a line ``CACHE = False`` and its entry functions decorated ``cache=CACHE``. Per *binding*
 (the values of the template's bound names: the problem's oracles, the engine's block loop; none
 for a template without oracles) the cache writes a *copy* of the template (its source text, with
