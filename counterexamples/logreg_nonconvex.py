@@ -115,21 +115,32 @@ def _add_sample_block(X, data, i, w, G, f, z, s):
     """Adds w * grad ell(a_i^T x_c, y_i) to column c of G for every c; f[c] += w * ell if f has
     entries (an empty f skips the loss)."""
     d, nc = X.shape
-    for c in range(nc):
-        z[c] = 0.0
-    for j in range(d):
-        a = data[i, j]
+    if nc == 1:  # one column: the same sums, accumulated in a register (no store per term)
+        z0 = 0.0
+        for j in range(d):
+            z0 += data[i, j] * X[j, 0]
+        z[0] = z0
+    else:
         for c in range(nc):
-            z[c] += a * X[j, c]
+            z[c] = 0.0
+        for j in range(d):
+            a = data[i, j]
+            for c in range(nc):
+                z[c] += a * X[j, c]
     y = data[i, d]
     for c in range(nc):
         s[c] = w * (sigmoid(z[c]) - y)
     for c in range(f.shape[0]):
         f[c] += w * (softplus(z[c]) - y * z[c])
-    for j in range(d):
-        a = data[i, j]
-        for c in range(nc):
-            G[j, c] += s[c] * a
+    if nc == 1:
+        s0 = s[0]
+        for j in range(d):
+            G[j, 0] += s0 * data[i, j]
+    else:
+        for j in range(d):
+            a = data[i, j]
+            for c in range(nc):
+                G[j, c] += s[c] * a
 
 
 @njit(cache=False, error_model="numpy")

@@ -75,10 +75,11 @@ def test_batched_loop_bitwise_independent_of_split_threads_order():
 
 
 @pytest.mark.parametrize("name", BATCHED)
-def test_block_oracles_reproduce_the_oracles_bitwise(name):
+@pytest.mark.parametrize("nc", [1, 9])  # one column has its own loops (a register sum)
+def test_block_oracles_reproduce_the_oracles_bitwise(name, nc):
     prob = cx.get(name)
     rng = np.random.default_rng(3)
-    d, nc = prob.dim, 9
+    d = prob.dim
     X = np.ascontiguousarray(rng.standard_normal((d, nc)) * rng.choice([0.1, 3.0, 40.0], nc))
     G, f, Gf, ff = np.empty((d, nc)), np.empty(nc), np.empty((d, nc)), np.empty(nc)
     g = np.empty(d)
