@@ -522,7 +522,7 @@ def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
             "almost non-increasing",
             details=details,
         )
-    k_up, k_down = _last_moves(chi, chi_vals)
+    k_up, k_down = _last_moves(chi, chi_vals) if _SYMBOLIC.get() else (0, 0)
     if not k_up and _safe(lambda: sp.is_decreasing(chi, _interval(), t)):
         return ConditionResult(
             "SC3", HOLDS, f"χ_t = α_t/sqrt(1-θ_t) = {chi} is non-increasing (C_0 = 1)",

@@ -89,6 +89,8 @@ def run(x, alpha, beta, theta, eps, T):
     numbers bit for bit, at half the interpreter's work per step. Python floats raise where
     IEEE arithmetic gives inf or NaN (0/0, overflow); such a run is redone by :func:`_run_ieee`.
     """
+    if min(len(alpha), len(beta), len(theta)) < T:
+        raise ValueError(f"the schedules need T = {T} values each")
     A, w, c, s, B, y, kappa = (float(v) for v in _problem(x))
     ww, ww2, ss, two_b = w * w, 2 * w * w, s * s, B * 2
     exp, sqrt, p43 = math.exp, math.sqrt, 4.0 / 3.0

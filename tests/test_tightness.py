@@ -26,3 +26,11 @@ def test_run_equals_the_ieee_loop(text):
             ref = tightness._run_ieee(x, a, b, th, float(spec.eps), T)
         assert fast.shape == (T,)
         assert np.array_equal(fast, ref, equal_nan=True), x
+
+
+def test_run_refuses_short_schedules():
+    # the schedules must cover the horizon (no silent zeros past their end)
+    spec = OptimizerSpec.from_text(*tightness.SCHEDULES[0])
+    a, b, th = spec.alpha.values(50), spec.beta.values(50), spec.theta.values(50)
+    with pytest.raises(ValueError, match="T = 60"):
+        tightness.run(np.zeros(6), a, b, th, float(spec.eps), 60)
