@@ -503,6 +503,78 @@ def _last_moves(expr: sp.Expr, values: np.ndarray) -> tuple[int, int]:
     return out[0], out[1]
 
 
+#: the functions a schedule may contain for :func:`_log_derivative_sign` to differentiate it
+_ELEMENTARY = (sp.log, sp.exp)
+
+
+@functools.lru_cache(maxsize=256)
+def _log_derivative_parts(expr: sp.Expr):
+    """d log(expr)/dt split as (r, signs): r is the sum of its rational-function terms (one
+    fraction), ``signs`` the set of signs (±1) of the other terms, each decided by sympy's
+    assumptions for every t > 0; None when ``expr`` is not a positive product of powers of
+    elementary functions (:data:`_ELEMENTARY`) or a term's sign is not known.
+
+    The terms come from ``expand_log(log(expr), force=True)``; d log|f|/dt = f'/f whatever the
+    sign of f, and the sum is compared with expr'/expr at three points (relative 1e-12), so a
+    rewriting sympy got wrong gives None, not a wrong sign."""
+    if expr.is_positive is not True or any(
+            not isinstance(f, _ELEMENTARY) for f in expr.atoms(sp.Function)):
+        return None
+    d = sp.expand(sp.diff(sp.expand_log(sp.log(expr), force=True), t))
+    direct = sp.diff(expr, t) / expr
+    for x in (sp.Rational(3, 2), sp.Rational(37, 3), sp.Integer(1009)):
+        a, b = sp.N(d.subs(t, x), 30), sp.N(direct.subs(t, x), 30)
+        if not (a.is_number and b.is_number) or abs(a - b) > 1e-12 * (1 + abs(b)):
+            return None
+    rational, signs = [], set()
+    for term in sp.Add.make_args(d):
+        if term.is_rational_function(t):
+            rational.append(term)
+        elif term.is_nonpositive:
+            signs.add(-1)
+        elif term.is_nonnegative:
+            signs.add(1)
+        else:
+            return None
+    return sp.cancel(sp.Add(*rational)), frozenset(signs)
+
+
+def _log_derivative_sign(expr: sp.Expr, a) -> int | None:
+    """-1 (non-increasing) or +1 (non-decreasing) when d log(expr)/dt has that sign on every
+    t > a and expr is continuous on [a, ∞), by :func:`_log_derivative_parts`: the other terms'
+    signs hold for all t > 0, and the rational part keeps the sign it has at t = a + 1 when
+    neither its numerator nor its denominator has a real root in (a, ∞) (nor the denominator
+    at a). None otherwise (including a constant)."""
+    parts = _log_derivative_parts(expr)
+    if parts is None:
+        return None
+    r, signs = parts
+    signs = set(signs)
+    if r != 0:
+        num, den = sp.fraction(sp.together(r))
+        for p, closed in ((num, False), (den, True)):
+            if t in p.free_symbols:
+                roots = sp.Poly(p, t).real_roots()
+                if any(z > a or (closed and z == a) for z in roots):
+                    return None
+        s = sp.sign(r.subs(t, a + 1))
+        if s not in (1, -1):
+            return None
+        signs.add(int(s))
+    return signs.pop() if len(signs) == 1 else None
+
+
+def _monotone(expr: sp.Expr, a, sign: int, seconds=SYMBOLIC_BUDGET) -> bool | None:
+    """Whether ``expr`` is non-increasing (sign -1) or non-decreasing (+1) on [a, ∞): first by
+    the sign of its log-derivative (:func:`_log_derivative_sign`, milliseconds), then by
+    sympy's ``is_decreasing``/``is_increasing`` under the time budget."""
+    known = _safe(_log_derivative_sign, expr, a, seconds=min(seconds, 2))
+    if known is not None:
+        return known == sign
+    test = sp.is_decreasing if sign < 0 else sp.is_increasing
+    return _safe(lambda: test(expr, _interval(a), t), seconds=seconds)
+
+
 def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
     chi = _safe(sp.simplify, alpha / sp.sqrt(1 - theta)) or alpha / sp.sqrt(1 - theta)
     chi_vals = tables["alpha"] / np.sqrt(1.0 - tables["theta"])
@@ -523,7 +595,7 @@ def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
             details=details,
         )
     k_up, k_down = _last_moves(chi, chi_vals) if _SYMBOLIC.get() else (0, 0)
-    if not k_up and _safe(lambda: sp.is_decreasing(chi, _interval(), t)):
+    if not k_up and _monotone(chi, 1, -1):
         return ConditionResult(
             "SC3", HOLDS, f"χ_t = α_t/sqrt(1-θ_t) = {chi} is non-increasing (C_0 = 1)",
             details={**details, "C0": 1},
@@ -535,10 +607,8 @@ def _sc3(alpha: sp.Expr, theta: sp.Expr, tables: dict, n: int):
             t1 = 2**e
             if t1 > n or time.monotonic() > deadline:
                 break
-            dec = t1 > k_up and _safe(lambda: sp.is_decreasing(chi, _interval(t1), t),
-                                      seconds=3)
-            inc = (not dec and lim > 0 and t1 > k_down
-                   and _safe(lambda: sp.is_increasing(chi, _interval(t1), t), seconds=3))
+            dec = t1 > k_up and _monotone(chi, t1, -1, seconds=3)
+            inc = not dec and lim > 0 and t1 > k_down and _monotone(chi, t1, 1, seconds=3)
             if dec or inc:
                 pre = chi_vals[:t1]
                 c0 = _c0_prefix(pre)
