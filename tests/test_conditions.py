@@ -337,6 +337,7 @@ def test_sc3_asks_sympy_only_where_the_table_does_not_disprove_monotonicity(monk
         ("(t/(t + 1))**2*log(t + 1)", 1, 1),
         ("t*exp(-t/50)", 1, None),     # maximum at t = 50
         ("t*exp(-t/50)", 50, -1),
+        ("t*exp(-t/50)", 48, None),    # rising on [48, 50]: the sign at a + 1 is not enough
         ("t**3*exp(-t)", 2, None),
         ("t**3*exp(-t)", 3, -1),
         ("(t - 2)**2 + 1", 1, None),   # minimum at t = 2
@@ -354,6 +355,14 @@ def test_log_derivative_sign(expr, a, sign):
     from adamtheory import conditions as C
 
     assert C._log_derivative_sign(sp.sympify(expr, locals={"t": T}), a) == sign
+
+
+def test_monotone_answers_the_direction_asked():
+    from adamtheory import conditions as C
+
+    rising, falling = T / (T + 1), 1 / T
+    assert C._monotone(rising, 1, 1) is True and C._monotone(rising, 1, -1) is False
+    assert C._monotone(falling, 1, -1) is True and C._monotone(falling, 1, 1) is False
 
 
 def _check_monotone_on_grid(expr, a, sign):
@@ -374,12 +383,15 @@ def _check_monotone_on_grid(expr, a, sign):
     p=st.fractions(-2, 2, max_denominator=4), q=st.fractions(-2, 2, max_denominator=4),
     b=st.integers(-30, 30), r=st.fractions(-2, 2, max_denominator=4),
     s=st.fractions(-1, 1, max_denominator=50), a=st.sampled_from([1, 2, 5, 20, 60, 200]),
+    below=st.integers(0, 4),
 )
-def test_log_derivative_sign_is_never_wrong(p, q, b, r, s, a):
+def test_log_derivative_sign_is_never_wrong(p, q, b, r, s, a, below):
     # χ = t^p (t + |b| + 1)^q log(t + 2)^r exp(s t) (b < 0 shifts the second factor's root to
     # t = -b - 1 ... kept positive by squaring): the hard regime is an extremum just above a, where
     # the rational part of d log χ/dt changes sign; every decided sign is checked on a grid
     base = (T + abs(b) + 1) if b >= 0 else ((T + b) ** 2 + 1)
+    if b < 0 and below:  # start just below the second factor's minimum at t = -b
+        a = max(1, -b - below)
     expr = T ** sp.Rational(p) * base ** sp.Rational(q) * sp.log(T + 2) ** sp.Rational(r) \
         * sp.exp(sp.Rational(s) * T)
     from adamtheory import conditions as C
