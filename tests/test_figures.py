@@ -158,3 +158,47 @@ def test_figure_progress_counts_a_figure_once_drawn():
     assert lines[-1].endswith("(x) done in 3.5 s") and "[ 1/2," in lines[-1]
     assert "computing (x) [g2]" in "\n".join(lines)
     assert fp.summary() == "seconds per figure: (x) 3.5, (y) 0.0"
+
+
+def test_groups_are_ordered_by_the_last_runs_seconds(tmp_path, monkeypatch):
+    """The pool takes the groups longest first: by the manifest in the output directory, else
+    by the seconds the last run on this machine left in the user cache (per mode), else in
+    registry order; a damaged record only means registry order."""
+    import adamtheory.figures as figs
+    from adamtheory.usercache import write_entry
+
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(figs, "FIGURES", _fake_figures())
+    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["one", "two"]
+    # a run records its seconds per figure; "two" holds only r, "one" holds p, q and r
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick",
+                {"p": 0.1, "q": 0.1, "r": 1.0})
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures", {"p": 5.0, "q": 0.1, "r": 1.0})
+    assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["one", "two"]
+    monkeypatch.setattr(figs, "FIGURES", {**_fake_figures()})
+    fig_p = figs.FIGURES["p"]
+    monkeypatch.setitem(figs.FIGURES, "p", type(fig_p)(**{**fig_p.__dict__, "groups": ("two",)}))
+    # now "two" holds p and r, "one" q and r: quick 1.1 s each (a tie keeps the given order),
+    # full 6.0 s against 1.1 s
+    assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["two", "one"]
+    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=False) == ["two", "one"]
+    # the manifest of the output directory comes first
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "manifest.json").write_text(json.dumps(
+        {"figures": {"q": {"seconds": 9.0}, "p": {"seconds": 0.0}, "r": {"seconds": 0.0}}}))
+    assert figs.longest_first(["two", "one"], tmp_path / "out", quick=True) == ["one", "two"]
+    # a damaged record is ignored
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"p": "slow"})
+    assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["two", "one"]
+
+
+def test_a_run_records_its_seconds_for_the_next(tmp_path, monkeypatch):
+    import adamtheory.figures as figs
+    from adamtheory.usercache import read_entry
+
+    monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(figs, "FIGURES", _fake_figures())
+    m = figs.make_figures(tmp_path / "out", quick=True, echo=lambda *a: None, processes=1)
+    rec = read_entry(figs.TIMES_KIND, figs.__version__, "figures --quick")
+    assert rec == {k: v["seconds"] for k, v in m["figures"].items()} and set(rec) == set("pqr")
+    assert read_entry(figs.TIMES_KIND, figs.__version__, "figures") is None

@@ -62,6 +62,7 @@ compiles each problem family's kernels once per process.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -70,6 +71,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import InputError
 from ..sweep.progress import FigureProgress
+from ..usercache import read_entry, write_entry
 from .common import to_json
 from .registry import FIGURES
 from .shape import Figure, Job, sweep_label, sweeps_dir
@@ -149,6 +151,12 @@ _QUEUE = []  # in a pool worker: the queue its events go to the parent by
 
 def _pool_init(queue) -> None:
     _QUEUE[:] = [queue]
+    # The workers share the machine's cores. An OpenMP thread (numba's parallel kernels, torch)
+    # that spins after its parallel region keeps a core from the other worker: on two cores,
+    # two workers with spinning threads took 33 s for `figures --quick` and 23-24 s with
+    # passive waits. Set before the OpenMP runtime of this process starts (its first parallel
+    # kernel or `import torch`); a user's own setting is kept.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _queue_report(*event) -> None:
@@ -176,14 +184,28 @@ def _pool_draw(key: str, out, quick: bool, tmp, parts: dict) -> dict:
     return draw_joined(key, out, quick, tmp, parts, report=_queue_report)
 
 
-def longest_first(names: list, out) -> list:
-    """The groups, those that took longest in the last run into ``out`` first (its manifest's
-    seconds per figure; registry order when there is none): the pool then ends sooner."""
+#: Where the seconds per figure of the last run are kept (:mod:`adamtheory.usercache`), for
+#: ordering the next run's groups when its output directory holds no manifest.
+TIMES_KIND = "figure-seconds"
+
+
+def _times_key(quick: bool) -> str:
+    return "figures --quick" if quick else "figures"
+
+
+def longest_first(names: list, out, quick: bool = True) -> list:
+    """The groups, those that took longest in the last run first, so that the pool ends sooner:
+    the seconds per figure of the manifest in ``out``, else those the last run on this machine
+    left in the user cache (:data:`TIMES_KIND`), else registry order."""
     try:
         last = json.loads((Path(out) / "manifest.json").read_text())["figures"]
-        cost = {g: sum(float(last.get(k, {}).get("seconds") or 0) for k, f in FIGURES.items()
-                       if g in f.groups) for g in names}
+        last = {k: v.get("seconds") for k, v in last.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        last = read_entry(TIMES_KIND, __version__, _times_key(quick))
+    try:
+        cost = {g: sum(float(last.get(k) or 0) for k, f in FIGURES.items() if g in f.groups)
+                for g in names}
+    except (ValueError, TypeError, AttributeError):
         return list(names)
     return sorted(names, key=lambda g: -cost[g])
 
@@ -209,7 +231,7 @@ def _in_pool(names, out, quick, tmp, processes, progress) -> dict:
         with ProcessPoolExecutor(processes, mp_context=ctx, initializer=_pool_init,
                                  initargs=(queue,)) as ex:
             futs = {ex.submit(_pool_group, g, str(out), quick, str(tmp)): g
-                    for g in longest_first(names, out)}
+                    for g in longest_first(names, out, quick)}
             results, drawn = {}, {}
             # a figure of several groups is drawn in the pool as soon as its groups are done
             for fut in as_completed(list(futs)):
@@ -296,6 +318,8 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
     tmpf = out / "manifest.json.tmp"
     tmpf.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=to_json))
     tmpf.replace(out / "manifest.json")
+    write_entry(TIMES_KIND, __version__, _times_key(quick),
+                {k: v["seconds"] for k, v in manifest["figures"].items()})
     c = manifest["figures"].get("c")
     if c is not None:
         echo(f"  (c) (s, r): guaranteed {c['guaranteed']} cells, mismatch {c['mismatch']}")
