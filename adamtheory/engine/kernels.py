@@ -294,65 +294,61 @@ def _block_b(t0, t1, i0, i1, A, B, TH, ai, bi, ti, eps, eroot, emode, bc, ams, x
 
 
 @njit(inline="always", error_model="numpy")
-def _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v, alive, rsum, seed,
-               prm, ls, lo, hi, REG):
-    # One step of the plain generic form on the block's contiguous slices. A table value is
-    # c + V[r, o + i]: c is the block's scalar and V a zero row when the block uses one row
-    # of the table, c = 0 and V the table when it uses consecutive rows (x + 0.0 == x, so the
-    # values are exact). Unsigned indices skip numba's wraparound code, so the loads are
-    # contiguous and LLVM vectorizes the loop. REG is a literal (specialized copies).
-    deaths = 0
-    for i in range(x.shape[0]):
-        u = np.uint64(i)
-        xi = x[i]
-        loss, g = grad1(xi, t, seed, prm)
-        mi, vi = moments(g, m[i], v[i], bc + Bv[rb, ob + u], tc + Tv[rt, ot + u])
-        step = generic_step(ac + Av[ra, oa + u], mi, vi)
-        y = xi - step
-        y = lo if y < lo else y
-        y = hi if y > hi else y
-        live = alive[i]
-        keep = live & _ok(step, vi, y)
-        deaths += live & (not keep)
-        m[i] = mi
-        v[i] = vi
-        x[i] = y if keep else xi
-        alive[i] = keep
-        if REG:
-            rsum[i] += loss - ls
-    return deaths
-
-
-@njit(inline="always", error_model="numpy")
 def _rowref(R, t, kind, off, idx, buf):
-    # (scalar, table, row, offset) through which the block reads step t's values (above)
+    # (scalar, row, offset) through which the block reads step t's values from its view of
+    # the table (see _fast1); kind 2 first gathers the block's values into buf's row 0
     if kind == 0:
-        return R[t - 1, off], buf, np.uint64(0), np.uint64(0)
+        return R[t - 1, off], np.uint64(0), np.uint64(0)
     if kind == 1:
-        return 0.0, R, np.uint64(t - 1), np.uint64(off)
+        return 0.0, np.uint64(t - 1), np.uint64(off)
     for i in range(buf.shape[1]):
         buf[0, i] = R[t - 1, idx[i]]
-    return 0.0, buf, np.uint64(0), np.uint64(0)
+    return 0.0, np.uint64(0), np.uint64(0)
 
 
 @njit(error_model="numpy")
 def _fast1(t0, t1, A, B, TH, ai, bi, ti, kind, off, x_, m_, v_, alive_, flag, stop, rsum_,
            seed, prm, xs, lo, hi, reg):
-    # The block's state is copied into block-local arrays for the chunk and written back.
+    # One chunk of the plain generic form for one block, on block-local copies of its state
+    # (written back at the end). A table value is c + V[r, o + i]: c is the block's scalar
+    # and V a zero row when the block uses one row of the table (kind 0), c = 0 and V the
+    # table when it uses consecutive rows (kind 1), c = 0 and V the gathered row otherwise
+    # (x + 0.0 == x, so the values are exact). Unsigned indices skip numba's wraparound
+    # code, so the loads are contiguous and LLVM vectorizes the loop over configurations.
+    # Every array the loop reads is bound once, before the loop over steps, and the loop is
+    # written out here rather than in an inlined helper: an array rebound or passed to an
+    # inlined function inside the loop costs NRT reference-count updates (atomic, on lines
+    # the two threads share) at every step, which took a fifth of the Reddi benchmark.
     x, m, v, alive, rsum = x_.copy(), m_.copy(), v_.copy(), alive_.copy(), rsum_.copy()
     n = x.shape[0]
     ab, bb, tb = np.zeros((1, n)), np.zeros((1, n)), np.zeros((1, n))
+    Av = A if kind[0] == 1 else ab
+    Bv = B if kind[1] == 1 else bb
+    Tv = TH if kind[2] == 1 else tb
     for t in range(t0, t1 + 1):
-        ac, Av, ra, oa = _rowref(A, t, kind[0], off[0], ai, ab)
-        bc, Bv, rb, ob = _rowref(B, t, kind[1], off[1], bi, bb)
-        tc, Tv, rt, ot = _rowref(TH, t, kind[2], off[2], ti, tb)
-        if reg:
-            ls = grad1(xs, t, seed, prm)[0]
-            deaths = _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v,
-                                alive, rsum, seed, prm, ls, lo, hi, True)
-        else:
-            deaths = _fast_step(t, ac, Av, ra, oa, bc, Bv, rb, ob, tc, Tv, rt, ot, x, m, v,
-                                alive, rsum, seed, prm, 0.0, lo, hi, False)
+        ac, ra, oa = _rowref(A, t, kind[0], off[0], ai, ab)
+        bc, rb, ob = _rowref(B, t, kind[1], off[1], bi, bb)
+        tc, rt, ot = _rowref(TH, t, kind[2], off[2], ti, tb)
+        ls = grad1(xs, t, seed, prm)[0] if reg else 0.0
+        deaths = 0
+        for i in range(n):
+            u = np.uint64(i)
+            xi = x[i]
+            loss, g = grad1(xi, t, seed, prm)
+            mi, vi = moments(g, m[i], v[i], bc + Bv[rb, ob + u], tc + Tv[rt, ot + u])
+            step = generic_step(ac + Av[ra, oa + u], mi, vi)
+            y = xi - step
+            y = lo if y < lo else y
+            y = hi if y > hi else y
+            live = alive[i]
+            keep = live & _ok(step, vi, y)
+            deaths += live & (not keep)
+            m[i] = mi
+            v[i] = vi
+            x[i] = y if keep else xi
+            alive[i] = keep
+            if reg:
+                rsum[i] += loss - ls
         if deaths:
             for i in range(n):
                 if not alive[i] and stop[i] == 0:
