@@ -95,6 +95,8 @@ def test_block_oracles_reproduce_the_oracles_bitwise(name, nc):
         G2 = np.empty((d, nc))
         prob.grad_block(X, t, seed, prob.params, prob.data, G2, np.empty(0))  # no losses asked
         np.testing.assert_array_equal(G2, G)
+        prob.objective_block(X, prob.params, prob.data, G2, np.empty(0))
+        np.testing.assert_array_equal(G2, Gf)
 
 
 def test_vexp_is_within_one_ulp_of_libm():
