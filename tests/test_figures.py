@@ -2,6 +2,7 @@
 registry's declared shape holds (sweep files shipped and valid, keys unique)."""
 
 import json
+from dataclasses import replace
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -175,9 +176,8 @@ def test_groups_are_ordered_by_the_last_runs_seconds(tmp_path, monkeypatch):
                 {"p": 0.1, "q": 0.1, "r": 1.0})
     write_entry(figs.TIMES_KIND, figs.__version__, "figures", {"p": 5.0, "q": 0.1, "r": 1.0})
     assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["one", "two"]
-    monkeypatch.setattr(figs, "FIGURES", {**_fake_figures()})
-    fig_p = figs.FIGURES["p"]
-    monkeypatch.setitem(figs.FIGURES, "p", type(fig_p)(**{**fig_p.__dict__, "groups": ("two",)}))
+    fake = _fake_figures()
+    monkeypatch.setattr(figs, "FIGURES", {**fake, "p": replace(fake["p"], groups=("two",))})
     # now "two" holds p and r, "one" q and r: quick 1.1 s each (a tie keeps the given order),
     # full 6.0 s against 1.1 s
     assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["two", "one"]
@@ -187,8 +187,8 @@ def test_groups_are_ordered_by_the_last_runs_seconds(tmp_path, monkeypatch):
     (tmp_path / "out" / "manifest.json").write_text(json.dumps(
         {"figures": {"q": {"seconds": 9.0}, "p": {"seconds": 0.0}, "r": {"seconds": 0.0}}}))
     assert figs.longest_first(["two", "one"], tmp_path / "out", quick=True) == ["one", "two"]
-    # a damaged record is ignored
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"p": "slow"})
+    # a damaged record is ignored as a whole (its good entries alone would put "one" first)
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"p": "slow", "q": 9.0})
     assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["two", "one"]
 
 

@@ -197,7 +197,7 @@ def _times_key(quick: bool) -> str:
     return "figures --quick" if quick else "figures"
 
 
-def longest_first(names: list, out, quick: bool = True) -> list:
+def longest_first(names: list, out, quick: bool) -> list:
     """The groups, those that took longest in the last run first, so that the pool ends sooner:
     the seconds per figure of the manifest in ``out``, else those the last run on this machine
     left in the user cache (:data:`TIMES_KIND`), else registry order."""
