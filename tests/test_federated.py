@@ -204,3 +204,24 @@ def test_adam_steps_are_the_documented_formulas():
     np.testing.assert_allclose(got[3], eta * ms1 / (np.sqrt(vs1) + eps), rtol=1e-15, atol=0)
     wrong = adam_np(g, m, vh, vh, eta, b1, b2, 1.0, 1.0, EPS_V0, AMS_NONE, eps, 0.0)[3]
     assert np.max(np.abs(wrong / got[3] - 1)) > 1e-2
+
+
+@pytest.mark.parametrize("alg,problem", [("fedavg", "lsq"), ("fedlada", "lsq"),
+                                         ("scaffold", "digits")])
+def test_rounds_to_target_is_the_first_round_at_target(alg, problem):
+    # The kernel evaluates the global objective every round only until the target is met (then
+    # at the checkpoints): the first such round must be the one the every-round metrics show,
+    # and the other results must be those of the same run without a target, bitwise.
+    kw = dict(M=6, S=3, K=2, rounds=40, seeds=[4, 9])
+    every = run(alg, problem, **kw)
+    err = every["gap"] if problem == "lsq" else every["loss"]
+    target = float(np.max(err[:, 25]))   # met by round 26 by both seeds
+    want = [float(np.argmax(e <= target) + 1) for e in err]
+    ck = [10, 40]
+    assert max(want) > 10 and not set(want) & set(ck)
+    got = run(alg, problem, checkpoints=ck, target=target, **kw)
+    np.testing.assert_array_equal(got["rounds_to_target"], want)
+    plain = run(alg, problem, checkpoints=ck, **kw)
+    for key, val in plain.items():
+        if key != "rounds_to_target":
+            np.testing.assert_array_equal(got[key], val, err_msg=key)

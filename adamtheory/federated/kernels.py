@@ -153,9 +153,11 @@ def run_configs(kind, X, yb, C, rows, offsets, Ms, algo, Ss, Ks, Bs, hyper, fsta
 
     Metrics at checkpoint rounds: loss f(x), gap f(x) - f*, ‖∇f(x)‖, accuracy, drift of that
     round (1/S) Σ_j ‖y_j - ȳ‖. Finals: first round with error <= target (error = gap if f* is
-    finite, else loss; NaN if never; target = +inf: not measured, and the global objective is
-    evaluated at the checkpoints only) and the mean drift over all rounds.
-    A configuration whose loss becomes non-finite stops; its later metrics are NaN.
+    finite, else loss; NaN if never; target = +inf: not measured) and the mean drift over all
+    rounds. The global objective is evaluated every round until the target is met, then at the
+    checkpoints only (with target = +inf, at the checkpoints only).
+    A configuration whose loss is found non-finite where it is evaluated stops; its later metrics
+    are NaN.
     """
     n_cfg = algo.size
     p = X.shape[1]
@@ -275,7 +277,7 @@ def run_configs(kind, X, yb, C, rows, offsets, Ms, algo, Ss, Ks, Bs, hyper, fsta
                     for j in range(d):
                         c[j] += dcs[j] / M
             at_ck = kc < ck.size and r + 1 == ck[kc]
-            if at_ck or np.isfinite(target):
+            if at_ck or (np.isfinite(target) and np.isnan(hit)):
                 f, gn, acc = _full(kind, X, yb, rows_q, off_q, M, x, C, p, l2, gf, z)
                 if kind == LSQ:
                     acc = np.nan
