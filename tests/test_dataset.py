@@ -205,6 +205,15 @@ def test_plain_xarray_reads_it(assembled):
     assert len(table) == 24 and {"fgap", "label"} <= set(table.columns)
 
 
+def test_opened_without_dask_is_the_same_dataset(assembled):
+    out, _, ds = assembled
+    lazy = open_results(out)
+    plain = open_results(out, chunks=None)
+    assert all(v.chunks is not None for v in lazy.data_vars.values())
+    assert all(v.chunks is None for v in plain.data_vars.values())
+    xr.testing.assert_identical(plain.load(), ds)
+
+
 def test_dimension_axis_gives_a_coord_dimension(tmp_path):
     sw = loads(TEXT_D)
     assert sw.dim == 3

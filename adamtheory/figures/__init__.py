@@ -61,6 +61,7 @@ compiles each problem family's kernels once per process.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -147,6 +148,8 @@ def run_group(group: str, out, quick: bool, tmp=None, report=None) -> dict:
 
 
 _QUEUE = []  # in a pool worker: the queue its events go to the parent by
+#: The pool workers' :func:`gc.set_threshold` (Python's default is (700, 10, 10)).
+GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def _pool_init(queue, environ: dict) -> None:
@@ -161,6 +164,11 @@ def _pool_init(queue, environ: dict) -> None:
     # passive waits. Set before the OpenMP runtime of this process starts (its first parallel
     # kernel or `import torch`); a user's own setting is kept.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # A worker's heap holds the imported modules (sympy, numba, matplotlib, torch: about a
+    # million objects); the cyclic collector's default thresholds scan it often while figures
+    # are drawn and torch trains. Fewer collections: about 1 s less of a 2-core `figures
+    # --quick` (medians of three, 20.6 -> 19.4 s); memory stays bounded (50 000 allocations).
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _queue_report(*event) -> None:

@@ -18,14 +18,15 @@ from .shape import Job, sweep_label
 def sweep_dataset(job: Job, part: str):
     """Run the sweep file of ``part`` into ``job.tmp`` and return ``(dataset, path)``.
 
-    The dataset is loaded into memory (the scratch directory is removed after the run).
+    The dataset is loaded into memory (the scratch directory is removed after the run), read
+    without dask.
     """
     from ..sweep import open_results, run_sweep
 
     path = job.sweep(part)
     dest = job.tmp / f"{job.figure.key}-{part}"
     run_sweep(path, dest, quiet=True)
-    return open_results(dest).load(), path
+    return open_results(dest, chunks=None).load(), path
 
 
 def sweep_entry(path: Path) -> dict:

@@ -13,7 +13,7 @@ from .errors import StoreError
 from .store import differences, read_store_meta
 
 
-def open_results(path, partial: bool = False, verify: bool = True):
+def open_results(path, partial: bool = False, verify: bool = True, chunks="auto"):
     """The dataset of a finished sweep (``OUT`` or ``OUT/results.zarr``), lazily loaded.
 
     Parameters
@@ -29,6 +29,11 @@ def open_results(path, partial: bool = False, verify: bool = True):
         ``OUT/store.json`` when there is one). This reads the whole dataset once; for results
         too large to read twice, ``verify=False`` skips it (then flipped bytes, a deleted array
         chunk or an edited attribute go undetected; nothing is ever executed either way).
+    chunks : "auto", dict or None
+        Passed to :func:`xarray.open_zarr`: ``"auto"`` gives dask arrays (computations run chunk
+        by chunk); ``None`` opens without dask, each array read whole when first used (for
+        results read into memory at once, e.g. ``open_results(out, chunks=None).load()``,
+        this spares importing and scheduling dask).
 
     Raises
     ------
@@ -53,7 +58,7 @@ def open_results(path, partial: bool = False, verify: bool = True):
         if verify:
             verify_store(z, store_fp)
         try:
-            return xr.open_zarr(z, consolidated=True)
+            return xr.open_zarr(z, consolidated=True, chunks=chunks)
         except Exception as exc:  # noqa: BLE001 - damaged metadata is the user's data, not a bug
             first = str(exc).splitlines()[0][:200] if str(exc) else ""
             raise StoreError(f"{str(z)!r} cannot be opened as results ({type(exc).__name__}: "

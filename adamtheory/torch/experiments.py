@@ -336,11 +336,12 @@ def compressed(workers: int = 2, steps: int = 600, seed: int = 0, batch: int = 1
                compressors=COMPRESSORS, eval_every: int = 20) -> dict:
     """Experiment (iii): EfficientAdam's full-set loss against the bits sent (uplink +
     downlink) for each compressor, with and without error feedback, on ``workers`` ranks."""
-    from .distributed import launch
+    from .distributed import launch, load_codecs
 
     cfg = dict(steps=steps, seed=seed, batch=batch, compressors=list(compressors),
                eval_every=eval_every)
+    d = sum(p.numel() for p in cnn(0).parameters())
+    load_codecs(compressors, d, k=max(1, d // 20))   # once here, not in every forked rank
     r0 = launch(_ea_rank, workers, cfg)[0]
-    return {"workers": workers, "steps": steps, "batch": batch, "seed": seed,
-            "dim": sum(p.numel() for p in cnn(0).parameters()), "schedule": DP_SCHEDULE,
-            "runs": r0}
+    return {"workers": workers, "steps": steps, "batch": batch, "seed": seed, "dim": d,
+            "schedule": DP_SCHEDULE, "runs": r0}
