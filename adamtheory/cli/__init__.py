@@ -132,5 +132,19 @@ def main(argv=None) -> int:
         return 1
 
 
+def entry() -> None:
+    """The ``adamtheory`` command: :func:`main`, then exit with its status.
+
+    Before exiting, every object is moved out of the collector's reach (:func:`gc.freeze`):
+    the interpreter's last collections would otherwise scan the whole heap of the imported
+    modules only to free it with the process (0.4-0.5 s after ``figures``, 0.1 s after that).
+    """
+    import gc
+
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

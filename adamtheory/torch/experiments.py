@@ -200,8 +200,11 @@ def train_one(name: str, steps: int, seed: int, batch: int = 32, evals: int = 40
     from .check import check
 
     X, y = digits_tensors()
+    # channels-last layout: the same network and data, a faster convolution for these shapes
+    # (the full-set evaluation 22 -> 14 ms on one core); float32 results differ by rounding
+    X = X.contiguous(memory_format=torch.channels_last)
     cfg = {k: v for k, v in OPTIMIZERS[name].items() if k != "label"}
-    model = cnn(seed)
+    model = cnn(seed).to(memory_format=torch.channels_last)
     opt = GenericAdam(model.parameters(), **cfg)
     grid = eval_grid(steps, evals)
     loss, gn = [], []
