@@ -162,43 +162,59 @@ def test_figure_progress_counts_a_figure_once_drawn():
 
 
 def test_groups_are_ordered_by_the_last_runs_seconds(tmp_path, monkeypatch):
-    """The pool takes the groups longest first: by the manifest in the output directory, else
-    by the seconds the last run on this machine left in the user cache (per mode), else in
-    registry order; a damaged record only means registry order."""
+    """The pool takes the groups longest first: by the group seconds of the manifest in the
+    output directory, else by those the last run on this machine left in the user cache (per
+    mode), else in registry order; a damaged record only means registry order."""
     import adamtheory.figures as figs
     from adamtheory.usercache import write_entry
 
     monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(figs, "FIGURES", _fake_figures())
     assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["one", "two"]
-    # a run records its seconds per figure; "two" holds only r, "one" holds p, q and r
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick",
-                {"p": 0.1, "q": 0.1, "r": 1.0})
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures", {"p": 5.0, "q": 0.1, "r": 1.0})
-    assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["one", "two"]
-    fake = _fake_figures()
-    monkeypatch.setattr(figs, "FIGURES", {**fake, "p": replace(fake["p"], groups=("two",))})
-    # now "two" holds p and r, "one" q and r: quick 1.1 s each (a tie keeps the given order),
-    # full 6.0 s against 1.1 s
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"one": 0.2, "two": 1.0})
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures", {"one": 5.0, "two": 1.0})
+    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["two", "one"]
+    assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=False) == ["one", "two"]
+    # a tie keeps the given order; a group the record lacks counts 0 s
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"one": 1.0, "two": 1.0})
     assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["two", "one"]
-    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=False) == ["two", "one"]
-    # the manifest of the output directory comes first
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"two": 0.5})
+    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["two", "one"]
+    # the manifest of the output directory comes first; one without group seconds does not
     (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "manifest.json").write_text(json.dumps(
-        {"figures": {"q": {"seconds": 9.0}, "p": {"seconds": 0.0}, "r": {"seconds": 0.0}}}))
+    manifest = tmp_path / "out" / "manifest.json"
+    manifest.write_text(json.dumps({"figures": {}, "group_seconds": {"one": 9.0, "two": 0.0}}))
     assert figs.longest_first(["two", "one"], tmp_path / "out", quick=True) == ["one", "two"]
-    # a damaged record is ignored as a whole (its good entries alone would put "one" first)
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"p": "slow", "q": 9.0})
-    assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["two", "one"]
+    manifest.write_text(json.dumps({"figures": {"p": {"seconds": 9.0}}}))
+    assert figs.longest_first(["one", "two"], tmp_path / "out", quick=True) == ["two", "one"]
+    # a damaged record is ignored as a whole (its good entry alone would put "two" first)
+    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"one": "slow", "two": 9.0})
+    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["one", "two"]
 
 
 def test_a_run_records_its_seconds_for_the_next(tmp_path, monkeypatch):
+    """The seconds of a group are those its worker spent: its computes and the draws of the
+    figures that are its alone (r, drawn from both groups' data, counts in neither)."""
     import adamtheory.figures as figs
     from adamtheory.usercache import read_entry
 
     monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(figs, "FIGURES", _fake_figures())
+    fake = _fake_figures()
+    clock = {"t": 0.0}
+    monkeypatch.setattr(figs.time, "perf_counter", lambda: clock["t"])
+
+    def slow(seconds, fn):
+        def run(*args):
+            clock["t"] += seconds
+            return fn(*args)
+        return run
+
+    p, q, r = fake["p"], fake["q"], fake["r"]
+    monkeypatch.setattr(figs, "FIGURES", {
+        "p": replace(p, compute=slow(1.0, p.compute), draw=slow(2.0, p.draw)),
+        "q": replace(q, draw=slow(4.0, q.draw)),
+        "r": replace(r, compute=slow(8.0, r.compute), draw=slow(16.0, r.draw))})
     m = figs.make_figures(tmp_path / "out", quick=True, echo=lambda *a: None, processes=1)
-    rec = read_entry(figs.TIMES_KIND, figs.__version__, "figures --quick")
-    assert rec == {k: v["seconds"] for k, v in m["figures"].items()} and set(rec) == set("pqr")
+    assert m["group_seconds"] == {"one": 1.0 + 2.0 + 4.0 + 8.0, "two": 8.0}
+    assert read_entry(figs.TIMES_KIND, figs.__version__, "figures --quick") == m["group_seconds"]
     assert read_entry(figs.TIMES_KIND, figs.__version__, "figures") is None

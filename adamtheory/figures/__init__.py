@@ -196,9 +196,10 @@ def _pool_draw(key: str, out, quick: bool, tmp, parts: dict) -> dict:
     return draw_joined(key, out, quick, tmp, parts, report=_queue_report)
 
 
-#: Where the seconds per figure of the last run are kept (:mod:`adamtheory.usercache`), for
-#: ordering the next run's groups when its output directory holds no manifest.
-TIMES_KIND = "figure-seconds"
+#: Where the seconds each worker group took in the last run are kept
+#: (:mod:`adamtheory.usercache`), for ordering the next run's groups when its output directory
+#: holds no manifest.
+TIMES_KIND = "group-seconds"
 
 
 def _times_key(quick: bool) -> str:
@@ -207,16 +208,15 @@ def _times_key(quick: bool) -> str:
 
 def longest_first(names: list, out, quick: bool) -> list:
     """The groups, those that took longest in the last run first, so that the pool ends sooner:
-    the seconds per figure of the manifest in ``out``, else those the last run on this machine
-    left in the user cache (:data:`TIMES_KIND`), else registry order."""
+    the ``group_seconds`` of the manifest in ``out`` (each group's computes and single-group
+    draws, as its worker ran them), else those the last run on this machine left in the user
+    cache (:data:`TIMES_KIND`), else registry order. A damaged record means registry order."""
     try:
-        last = json.loads((Path(out) / "manifest.json").read_text())["figures"]
-        last = {k: v.get("seconds") for k, v in last.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        last = json.loads((Path(out) / "manifest.json").read_text())["group_seconds"]
+    except (OSError, ValueError, KeyError, TypeError):
         last = read_entry(TIMES_KIND, __version__, _times_key(quick))
     try:
-        cost = {g: sum(float(last.get(k) or 0) for k, f in FIGURES.items() if g in f.groups)
-                for g in names}
+        cost = {g: float(last.get(g) or 0) for g in names}
     except (ValueError, TypeError, AttributeError):
         return list(names)
     return sorted(names, key=lambda g: -cost[g])
@@ -338,11 +338,12 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
                                     "version": __version__, "made_by": command,
                                     "seconds": round(progress.seconds[key], 1)}
     manifest["seconds"] = round(time.perf_counter() - started, 1)
+    manifest["group_seconds"] = {g: round(sum(r["seconds"].values()), 2)
+                                 for g, r in results.items()}
     tmpf = out / "manifest.json.tmp"
     tmpf.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=to_json))
     tmpf.replace(out / "manifest.json")
-    write_entry(TIMES_KIND, __version__, _times_key(quick),
-                {k: v["seconds"] for k, v in manifest["figures"].items()})
+    write_entry(TIMES_KIND, __version__, _times_key(quick), manifest["group_seconds"])
     c = manifest["figures"].get("c")
     if c is not None:
         echo(f"  (c) (s, r): guaranteed {c['guaranteed']} cells, mismatch {c['mismatch']}")
