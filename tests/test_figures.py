@@ -162,34 +162,50 @@ def test_figure_progress_counts_a_figure_once_drawn():
 
 
 def test_groups_are_ordered_by_the_last_runs_seconds(tmp_path, monkeypatch):
-    """The pool takes the groups longest first: by the group seconds of the manifest in the
-    output directory, else by those the last run on this machine left in the user cache (per
+    """The pool takes the groups longest first, a group counting its own seconds and those of
+    the figures drawn from its data and another group's: by the manifest in the output
+    directory, else by the record the last run on this machine left in the user cache (per
     mode), else in registry order; a damaged record only means registry order."""
     import adamtheory.figures as figs
     from adamtheory.usercache import write_entry
 
+    def record(mode, groups, figures):
+        write_entry(figs.TIMES_KIND, figs.__version__, mode, {"groups": groups, "figures": figures})
+
     monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(figs, "FIGURES", _fake_figures())
-    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["one", "two"]
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"one": 0.2, "two": 1.0})
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures", {"one": 5.0, "two": 1.0})
-    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["two", "one"]
-    assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=False) == ["one", "two"]
-    # a tie keeps the given order; a group the record lacks counts 0 s
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"one": 1.0, "two": 1.0})
-    assert figs.longest_first(["two", "one"], tmp_path / "empty", quick=True) == ["two", "one"]
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"two": 0.5})
-    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["two", "one"]
+    fake = _fake_figures()
+    fake["s"] = replace(fake["p"], key="s", files=("s.png",), groups=("three",))
+    monkeypatch.setattr(figs, "FIGURES", fake)
+    empty = tmp_path / "empty"
+    assert figs.longest_first(["one", "two"], empty, quick=True) == ["one", "two"]
+    record("figures --quick", {"one": 0.2, "two": 1.0}, {})
+    record("figures", {"one": 5.0, "two": 1.0}, {})
+    assert figs.longest_first(["one", "two"], empty, quick=True) == ["two", "one"]
+    assert figs.longest_first(["two", "one"], empty, quick=False) == ["one", "two"]
+    # r is drawn from groups one and two: its 1.5 s put both before three (2.0 s of its own)
+    record("figures --quick", {"one": 1.0, "two": 0.9, "three": 2.0}, {"r": 1.5, "s": 2.0})
+    assert figs.longest_first(["three", "two", "one"], empty, quick=True) == ["one", "two",
+                                                                                 "three"]
+    record("figures --quick", {"one": 1.0, "two": 0.9, "three": 2.0}, {"r": 0.5})
+    assert figs.longest_first(["two", "one", "three"], empty, quick=True) == ["three", "one",
+                                                                                 "two"]
     # the manifest of the output directory comes first; one without group seconds does not
     (tmp_path / "out").mkdir()
     manifest = tmp_path / "out" / "manifest.json"
-    manifest.write_text(json.dumps({"figures": {}, "group_seconds": {"one": 9.0, "two": 0.0}}))
-    assert figs.longest_first(["two", "one"], tmp_path / "out", quick=True) == ["one", "two"]
+    manifest.write_text(json.dumps({"figures": {"r": {"seconds": 0.0}},
+                                    "group_seconds": {"one": 0.0, "two": 9.0, "three": 1.0}}))
+    assert figs.longest_first(["one", "two", "three"], tmp_path / "out", quick=True) == [
+        "two", "three", "one"]
     manifest.write_text(json.dumps({"figures": {"p": {"seconds": 9.0}}}))
-    assert figs.longest_first(["one", "two"], tmp_path / "out", quick=True) == ["two", "one"]
-    # a damaged record is ignored as a whole (its good entry alone would put "two" first)
-    write_entry(figs.TIMES_KIND, figs.__version__, "figures --quick", {"one": "slow", "two": 9.0})
-    assert figs.longest_first(["one", "two"], tmp_path / "empty", quick=True) == ["one", "two"]
+    assert figs.longest_first(["two", "one", "three"], tmp_path / "out", quick=True) == [
+        "three", "one", "two"]
+    # a damaged record is ignored as a whole (its good entries alone would reorder the groups)
+    record("figures --quick", {"one": "slow", "two": 9.0, "three": 5.0}, {})
+    assert figs.longest_first(["one", "two", "three"], empty, quick=True) == ["one", "two",
+                                                                                 "three"]
+    record("figures --quick", {"one": 1.0, "two": 9.0, "three": 5.0}, {"r": "slow"})
+    assert figs.longest_first(["one", "two", "three"], empty, quick=True) == ["one", "two",
+                                                                                 "three"]
 
 
 def test_a_run_records_its_seconds_for_the_next(tmp_path, monkeypatch):
@@ -216,5 +232,8 @@ def test_a_run_records_its_seconds_for_the_next(tmp_path, monkeypatch):
         "r": replace(r, compute=slow(8.0, r.compute), draw=slow(16.0, r.draw))})
     m = figs.make_figures(tmp_path / "out", quick=True, echo=lambda *a: None, processes=1)
     assert m["group_seconds"] == {"one": 1.0 + 2.0 + 4.0 + 8.0, "two": 8.0}
-    assert read_entry(figs.TIMES_KIND, figs.__version__, "figures --quick") == m["group_seconds"]
+    rec = read_entry(figs.TIMES_KIND, figs.__version__, "figures --quick")
+    assert rec == {"groups": m["group_seconds"],
+                   "figures": {k: v["seconds"] for k, v in m["figures"].items()}}
+    assert rec["figures"] == {"p": 3.0, "q": 4.0, "r": 32.0}
     assert read_entry(figs.TIMES_KIND, figs.__version__, "figures") is None

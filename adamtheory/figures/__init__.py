@@ -71,6 +71,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError
+from ..sweep.plan import cpu_count
 from ..sweep.progress import FigureProgress
 from ..usercache import read_entry, write_entry
 from .common import to_json
@@ -152,7 +153,7 @@ _QUEUE = []  # in a pool worker: the queue its events go to the parent by
 GC_THRESHOLDS = (50_000, 20, 20)
 
 
-def _pool_init(queue, environ: dict) -> None:
+def _pool_init(queue, environ: dict, threads: int) -> None:
     _QUEUE[:] = [queue]
     # a forked worker starts with the fork server's environment: take the caller's, as a
     # spawned one would (the cache directory, for one, is read from it at each call)
@@ -169,6 +170,14 @@ def _pool_init(queue, environ: dict) -> None:
     # are drawn and torch trains. Fewer collections: about 1 s less of a 2-core `figures
     # --quick` (medians of three, 20.6 -> 19.4 s); memory stays bounded (50 000 allocations).
     gc.set_threshold(*GC_THRESHOLDS)
+    # Each worker's numba kernels take its share of the cores (``threads``): two workers whose
+    # kernels each ran on every core switched between four threads on two cores (2-core
+    # `figures --quick`: 21.2 -> 19.5 s with one thread each). A user's NUMBA_NUM_THREADS is
+    # kept.
+    if "NUMBA_NUM_THREADS" not in environ:
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
 
 
 def _queue_report(*event) -> None:
@@ -207,17 +216,30 @@ def _times_key(quick: bool) -> str:
 
 
 def longest_first(names: list, out, quick: bool) -> list:
-    """The groups, those that took longest in the last run first, so that the pool ends sooner:
-    the ``group_seconds`` of the manifest in ``out`` (each group's computes and single-group
-    draws, as its worker ran them), else those the last run on this machine left in the user
-    cache (:data:`TIMES_KIND`), else registry order. A damaged record means registry order."""
+    """The groups in the order the pool should take them, so that it ends sooner: longest
+    first, a group counting its own seconds in the last run (its computes and single-group
+    draws, as its worker ran them) and those of the figures drawn from its data and another
+    group's (drawn once both are done: their groups go early, so that these draws fill the
+    pool's last gaps instead of coming after every group).
+
+    The seconds are the manifest's in ``out``, else those the last run on this machine left in
+    the user cache (:data:`TIMES_KIND`), else none (registry order). A damaged record means
+    registry order.
+    """
     try:
-        last = json.loads((Path(out) / "manifest.json").read_text())["group_seconds"]
-    except (OSError, ValueError, KeyError, TypeError):
+        m = json.loads((Path(out) / "manifest.json").read_text())
+        last = {"groups": m["group_seconds"],
+                "figures": {k: v["seconds"] for k, v in m["figures"].items()}}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         last = read_entry(TIMES_KIND, __version__, _times_key(quick))
     try:
-        cost = {g: float(last.get(g) or 0) for g in names}
-    except (ValueError, TypeError, AttributeError):
+        cost = {g: float(last["groups"].get(g) or 0) for g in names}
+        for key, fig in FIGURES.items():
+            if len(fig.groups) > 1:
+                for g in fig.groups:
+                    if g in cost:
+                        cost[g] += float(last["figures"].get(key) or 0)
+    except (ValueError, TypeError, AttributeError, KeyError):
         return list(names)
     return sorted(names, key=lambda g: -cost[g])
 
@@ -252,7 +274,8 @@ def _in_pool(names, out, quick, tmp, processes, progress) -> dict:
     reader.start()
     try:
         with ProcessPoolExecutor(processes, mp_context=ctx, initializer=_pool_init,
-                                 initargs=(queue, dict(os.environ))) as ex:
+                                 initargs=(queue, dict(os.environ),
+                                           max(1, cpu_count() // processes))) as ex:
             futs = {ex.submit(_pool_group, g, str(out), quick, str(tmp)): g
                     for g in longest_first(names, out, quick)}
             results, drawn = {}, {}
@@ -343,7 +366,9 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
     tmpf = out / "manifest.json.tmp"
     tmpf.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=to_json))
     tmpf.replace(out / "manifest.json")
-    write_entry(TIMES_KIND, __version__, _times_key(quick), manifest["group_seconds"])
+    write_entry(TIMES_KIND, __version__, _times_key(quick),
+                {"groups": manifest["group_seconds"],
+                 "figures": {k: v["seconds"] for k, v in manifest["figures"].items()}})
     c = manifest["figures"].get("c")
     if c is not None:
         echo(f"  (c) (s, r): guaranteed {c['guaranteed']} cells, mismatch {c['mismatch']}")
