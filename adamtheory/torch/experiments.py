@@ -304,7 +304,8 @@ def data_parallel(workers=(1, 2, 4), steps: int = 3000, seeds=(0, 1), batch: int
 
 
 def _ea_rank(rank: int, world: int, cfg: dict) -> dict:
-    """Experiment (iii), one rank: EfficientAdam with each (compressor, EF) of ``cfg``."""
+    """Experiment (iii), one rank: EfficientAdam with each (compressor, EF) of ``cfg``; rank 0
+    measures the full-set loss."""
     import time
 
     X, y = digits_tensors()
@@ -326,8 +327,9 @@ def _ea_rank(rank: int, world: int, cfg: dict) -> dict:
                 torch.nn.functional.cross_entropy(model(X[idx]), y[idx]).backward()
                 opt.step()
                 if t % cfg["eval_every"] == 0 or t == cfg["steps"]:
-                    with torch.no_grad():
-                        loss.append(float(torch.nn.functional.cross_entropy(model(X), y)))
+                    if rank == 0:  # every rank holds the same parameters, bit for bit
+                        with torch.no_grad():
+                            loss.append(float(torch.nn.functional.cross_entropy(model(X), y)))
                     bits.append(opt.bits_sent["uplink"] + opt.bits_sent["downlink"])
             out[f"{comp}|{'ef' if ef else 'no-ef'}"] = {
                 "bits": bits, "loss": loss, "bits_per_step": bits[-1] / cfg["steps"],
