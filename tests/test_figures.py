@@ -161,56 +161,78 @@ def test_figure_progress_counts_a_figure_once_drawn():
     assert fp.summary() == "seconds per figure: (x) 3.5, (y) 0.0"
 
 
+def test_pool_makespan_by_hand():
+    """The simulated pool: groups first come first served, a joined figure's draw queued when
+    its groups are done (after the groups submitted before)."""
+    from adamtheory.figures import pool_makespan
+
+    groups = {"x": 4.0, "y": 1.0, "z": 3.0, "w": 2.0}
+    joined = {"j": (("y", "w"), 2.0)}
+    # x | z, w (j ready at 5, after y on the first worker) -> j on either at 5 -> 7
+    assert pool_makespan(["x", "z", "w", "y"], groups, joined, 2) == 7.0
+    # x | y, w (j ready at 3, queued after z) -> z on the second at 3, j on the first at 4 -> 6
+    assert pool_makespan(["x", "y", "w", "z"], groups, joined, 2) == 6.0
+    # y, w first: x and z run after them, j after z -> 7
+    assert pool_makespan(["y", "w", "x", "z"], groups, joined, 2) == 7.0
+    assert pool_makespan(["x", "y", "w", "z"], groups, joined, 1) == 12.0
+    # j waits for the later of its groups (w, done at 2) although a worker is free at 1
+    assert pool_makespan(["x", "y", "w"], {"x": 1.0, "y": 1.0, "w": 2.0}, joined, 3) == 4.0
+    assert pool_makespan(["x", "y", "w", "z"], groups, {}, 4) == 4.0
+
+
 def test_groups_are_ordered_by_the_last_runs_seconds(tmp_path, monkeypatch):
-    """The pool takes the groups longest first, a group counting its own seconds and those of
-    the figures drawn from its data and another group's: by the manifest in the output
-    directory, else by the record the last run on this machine left in the user cache (per
-    mode), else in registry order; a damaged record only means registry order."""
+    """The pool takes the groups in the order whose simulated makespan is least, from the
+    seconds of the manifest in the output directory, else of the record the last run on this
+    machine left in the user cache (per mode), else in registry order; a damaged record only
+    means registry order."""
+    import itertools
+
     import adamtheory.figures as figs
     from adamtheory.usercache import write_entry
 
-    def record(mode, groups, figures):
-        write_entry(figs.TIMES_KIND, figs.__version__, mode, {"groups": groups, "figures": figures})
+    def record(mode, groups, joined):
+        write_entry(figs.TIMES_KIND, figs.__version__, mode, {"groups": groups, "joined": joined})
 
     monkeypatch.setenv("ADAMTHEORY_CACHE_DIR", str(tmp_path / "cache"))
     fake = _fake_figures()
-    fake["s"] = replace(fake["p"], key="s", files=("s.png",), groups=("three",))
+    for key, group in (("s", "x"), ("t", "z")):
+        fake[key] = replace(fake["p"], key=key, files=(f"{key}.png",), groups=(group,))
+    fake["r"] = replace(fake["r"], groups=("y", "w"))
+    fake["p"] = replace(fake["p"], groups=("y",))
+    fake["q"] = replace(fake["q"], groups=("y",))
     monkeypatch.setattr(figs, "FIGURES", fake)
-    empty = tmp_path / "empty"
-    assert figs.longest_first(["one", "two"], empty, quick=True) == ["one", "two"]
-    record("figures --quick", {"one": 0.2, "two": 1.0}, {})
-    record("figures", {"one": 5.0, "two": 1.0}, {})
-    assert figs.longest_first(["one", "two"], empty, quick=True) == ["two", "one"]
-    assert figs.longest_first(["two", "one"], empty, quick=False) == ["one", "two"]
-    # r is drawn from groups one and two: its 1.5 s put both before three (2.0 s of its own)
-    record("figures --quick", {"one": 1.0, "two": 0.9, "three": 2.0}, {"r": 1.5, "s": 2.0})
-    assert figs.longest_first(["three", "two", "one"], empty, quick=True) == ["one", "two",
-                                                                                 "three"]
-    record("figures --quick", {"one": 1.0, "two": 0.9, "three": 2.0}, {"r": 0.5})
-    assert figs.longest_first(["two", "one", "three"], empty, quick=True) == ["three", "one",
-                                                                                 "two"]
-    # the manifest of the output directory comes first; one without group seconds does not
+    empty, names = tmp_path / "empty", ["z", "w", "y", "x"]
+    assert figs.pool_order(names, empty, quick=True) == names
+    groups = {"x": 4.0, "y": 1.0, "z": 3.0, "w": 2.0}
+    record("figures --quick", groups, {"r": 2.0})
+    record("figures", {"x": 1.0, "y": 1.0, "z": 1.0, "w": 1.0}, {"r": 0.0})
+    order = figs.pool_order(names, empty, quick=True)
+    best = min(figs.pool_makespan(o, groups, {"r": (("y", "w"), 2.0)}, 2)
+               for o in itertools.permutations(names))
+    assert best == 6.0 and figs.pool_makespan(order, groups, {"r": (("y", "w"), 2.0)}, 2) == 6.0
+    # longest first would put y and w last: 7 s
+    assert figs.pool_makespan(sorted(names, key=lambda g: -groups[g]), groups,
+                              {"r": (("y", "w"), 2.0)}, 2) == 7.0
+    # equal seconds: every order ends at once, the registry order is kept
+    assert figs.pool_order(names, empty, quick=False) == names
+    # the manifest of the output directory comes first; one without the seconds does not
     (tmp_path / "out").mkdir()
     manifest = tmp_path / "out" / "manifest.json"
-    manifest.write_text(json.dumps({"figures": {"r": {"seconds": 0.0}},
-                                    "group_seconds": {"one": 0.0, "two": 9.0, "three": 1.0}}))
-    assert figs.longest_first(["one", "two", "three"], tmp_path / "out", quick=True) == [
-        "two", "three", "one"]
+    manifest.write_text(json.dumps({"figures": {}, "pool_seconds": {
+        "groups": {"x": 9.0, "y": 1.0, "z": 1.0, "w": 1.0}, "joined": {"r": 0.0}}}))
+    assert "x" in figs.pool_order(names, tmp_path / "out", quick=True)[:2]
     manifest.write_text(json.dumps({"figures": {"p": {"seconds": 9.0}}}))
-    assert figs.longest_first(["two", "one", "three"], tmp_path / "out", quick=True) == [
-        "three", "one", "two"]
+    assert figs.pool_order(names, tmp_path / "out", quick=True) == order
     # a damaged record is ignored as a whole (its good entries alone would reorder the groups)
-    record("figures --quick", {"one": "slow", "two": 9.0, "three": 5.0}, {})
-    assert figs.longest_first(["one", "two", "three"], empty, quick=True) == ["one", "two",
-                                                                                 "three"]
-    record("figures --quick", {"one": 1.0, "two": 9.0, "three": 5.0}, {"r": "slow"})
-    assert figs.longest_first(["one", "two", "three"], empty, quick=True) == ["one", "two",
-                                                                                 "three"]
+    record("figures --quick", {**groups, "y": "slow"}, {"r": 2.0})
+    assert figs.pool_order(names, empty, quick=True) == names
+    record("figures --quick", groups, {"r": "slow"})
+    assert figs.pool_order(names, empty, quick=True) == names
 
 
 def test_a_run_records_its_seconds_for_the_next(tmp_path, monkeypatch):
     """The seconds of a group are those its worker spent: its computes and the draws of the
-    figures that are its alone (r, drawn from both groups' data, counts in neither)."""
+    figures that are its alone; r, drawn from both groups' data, is a task of its own."""
     import adamtheory.figures as figs
     from adamtheory.usercache import read_entry
 
@@ -231,9 +253,8 @@ def test_a_run_records_its_seconds_for_the_next(tmp_path, monkeypatch):
         "q": replace(q, draw=slow(4.0, q.draw)),
         "r": replace(r, compute=slow(8.0, r.compute), draw=slow(16.0, r.draw))})
     m = figs.make_figures(tmp_path / "out", quick=True, echo=lambda *a: None, processes=1)
-    assert m["group_seconds"] == {"one": 1.0 + 2.0 + 4.0 + 8.0, "two": 8.0}
+    assert m["pool_seconds"] == {"groups": {"one": 1.0 + 2.0 + 4.0 + 8.0, "two": 8.0},
+                                 "joined": {"r": 16.0}}
     rec = read_entry(figs.TIMES_KIND, figs.__version__, "figures --quick")
-    assert rec == {"groups": m["group_seconds"],
-                   "figures": {k: v["seconds"] for k, v in m["figures"].items()}}
-    assert rec["figures"] == {"p": 3.0, "q": 4.0, "r": 32.0}
+    assert rec == m["pool_seconds"]
     assert read_entry(figs.TIMES_KIND, figs.__version__, "figures") is None

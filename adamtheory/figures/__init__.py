@@ -62,6 +62,8 @@ compiles each problem family's kernels once per process.
 from __future__ import annotations
 
 import gc
+import heapq
+import itertools
 import json
 import os
 import shutil
@@ -78,8 +80,8 @@ from .common import to_json
 from .registry import FIGURES
 from .shape import Figure, Job, sweep_label, sweeps_dir
 
-__all__ = ["FIGURES", "Figure", "Job", "all_files", "groups", "make_figures", "run_group",
-           "sweep_label", "sweeps_dir"]
+__all__ = ["FIGURES", "Figure", "Job", "all_files", "groups", "make_figures", "pool_makespan",
+           "pool_order", "run_group", "sweep_label", "sweeps_dir"]
 
 
 def all_files() -> dict:
@@ -205,43 +207,71 @@ def _pool_draw(key: str, out, quick: bool, tmp, parts: dict) -> dict:
     return draw_joined(key, out, quick, tmp, parts, report=_queue_report)
 
 
-#: Where the seconds each worker group took in the last run are kept
-#: (:mod:`adamtheory.usercache`), for ordering the next run's groups when its output directory
-#: holds no manifest.
-TIMES_KIND = "group-seconds"
+#: Where the seconds of the pool's tasks in the last run are kept (:mod:`adamtheory.usercache`):
+#: ``{"groups": {group: s}, "joined": {figure: s}}``, for ordering the next run's groups when
+#: its output directory holds no manifest.
+TIMES_KIND = "pool-seconds"
+#: Up to this many groups, :func:`pool_order` tries every order; beyond, longest first.
+EXHAUSTIVE = 8
 
 
 def _times_key(quick: bool) -> str:
     return "figures --quick" if quick else "figures"
 
 
-def longest_first(names: list, out, quick: bool) -> list:
-    """The groups in the order the pool should take them, so that it ends sooner: longest
-    first, a group counting its own seconds in the last run (its computes and single-group
-    draws, as its worker ran them) and those of the figures drawn from its data and another
-    group's (drawn once both are done: their groups go early, so that these draws fill the
-    pool's last gaps instead of coming after every group).
+def pool_makespan(order, groups: dict, joined: dict, processes: int) -> float:
+    """The seconds until the pool is done, simulated: ``processes`` workers take the groups in
+    ``order`` (``groups``: group -> seconds) first come first served, and each figure drawn
+    from several groups (``joined``: figure -> (its groups, seconds)) joins the end of the
+    queue once its groups are done, as :func:`make_figures` submits it.
 
-    The seconds are the manifest's in ``out``, else those the last run on this machine left in
-    the user cache (:data:`TIMES_KIND`), else none (registry order). A damaged record means
-    registry order.
+    >>> pool_makespan(["x", "y"], {"x": 2.0, "y": 1.0}, {"j": (("x", "y"), 1.0)}, 2)
+    3.0
+    """
+    queue = [(g, groups[g]) for g in order]
+    waiting = {k: (gs, s) for k, (gs, s) in joined.items() if set(gs) <= set(order)}
+    running, done, now, n = [], set(), 0.0, 0
+    while queue or running:
+        while queue and len(running) < processes:
+            task, secs = queue.pop(0)
+            heapq.heappush(running, (now + secs, n, task))
+            n += 1
+        now, _, task = heapq.heappop(running)
+        done.add(task)
+        for key, (gs, secs) in list(waiting.items()):
+            if done >= set(gs):
+                queue.append((key, secs))
+                del waiting[key]
+    return now
+
+
+def pool_order(names: list, out, quick: bool, processes: int = 2) -> list:
+    """The order in which the pool should take the groups: of every order, the one whose
+    :func:`pool_makespan` is least (the first such in the order of ``names``; longest first
+    beyond :data:`EXHAUSTIVE` groups), from the seconds of the last run's tasks.
+
+    The seconds are the manifest's in ``out`` (``pool_seconds``), else those the last run on
+    this machine left in the user cache (:data:`TIMES_KIND`); without them, or with a damaged
+    record, registry order.
     """
     try:
-        m = json.loads((Path(out) / "manifest.json").read_text())
-        last = {"groups": m["group_seconds"],
-                "figures": {k: v["seconds"] for k, v in m["figures"].items()}}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        last = json.loads((Path(out) / "manifest.json").read_text())["pool_seconds"]
+    except (OSError, ValueError, KeyError, TypeError):
         last = read_entry(TIMES_KIND, __version__, _times_key(quick))
     try:
-        cost = {g: float(last["groups"].get(g) or 0) for g in names}
-        for key, fig in FIGURES.items():
-            if len(fig.groups) > 1:
-                for g in fig.groups:
-                    if g in cost:
-                        cost[g] += float(last["figures"].get(key) or 0)
+        groups = {g: float(last["groups"].get(g) or 0) for g in names}
+        joined = {k: (fig.groups, float(last["joined"].get(k) or 0))
+                  for k, fig in FIGURES.items() if len(fig.groups) > 1}
     except (ValueError, TypeError, AttributeError, KeyError):
         return list(names)
-    return sorted(names, key=lambda g: -cost[g])
+    if len(names) > EXHAUSTIVE:
+        return sorted(names, key=lambda g: -groups[g])
+    best, best_t = list(names), None
+    for order in itertools.permutations(names):
+        t = pool_makespan(order, groups, joined, processes)
+        if best_t is None or t < best_t - 1e-9:
+            best, best_t = list(order), t
+    return best
 
 
 def _forward(queue, progress) -> None:
@@ -277,7 +307,7 @@ def _in_pool(names, out, quick, tmp, processes, progress) -> dict:
                                  initargs=(queue, dict(os.environ),
                                            max(1, cpu_count() // processes))) as ex:
             futs = {ex.submit(_pool_group, g, str(out), quick, str(tmp)): g
-                    for g in longest_first(names, out, quick)}
+                    for g in pool_order(names, out, quick, processes)}
             results, drawn = {}, {}
             # a figure of several groups is drawn in the pool as soon as its groups are done
             for fut in as_completed(list(futs)):
@@ -361,14 +391,17 @@ def make_figures(out="figures", quick: bool = False, echo=print, processes: int 
                                     "version": __version__, "made_by": command,
                                     "seconds": round(progress.seconds[key], 1)}
     manifest["seconds"] = round(time.perf_counter() - started, 1)
-    manifest["group_seconds"] = {g: round(sum(r["seconds"].values()), 2)
-                                 for g, r in results.items()}
+    # what each task of the pool took: a group's computes and single-group draws in its
+    # worker, the draw of a figure of several groups (what pool_order plans the next run by)
+    manifest["pool_seconds"] = {
+        "groups": {g: round(sum(r["seconds"].values()), 2) for g, r in results.items()},
+        "joined": {k: round(progress.seconds[k] - sum(r["seconds"].get(k, 0.0)
+                                                      for r in results.values()), 2)
+                   for k, fig in FIGURES.items() if len(fig.groups) > 1}}
     tmpf = out / "manifest.json.tmp"
     tmpf.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=to_json))
     tmpf.replace(out / "manifest.json")
-    write_entry(TIMES_KIND, __version__, _times_key(quick),
-                {"groups": manifest["group_seconds"],
-                 "figures": {k: v["seconds"] for k, v in manifest["figures"].items()}})
+    write_entry(TIMES_KIND, __version__, _times_key(quick), manifest["pool_seconds"])
     c = manifest["figures"].get("c")
     if c is not None:
         echo(f"  (c) (s, r): guaranteed {c['guaranteed']} cells, mismatch {c['mismatch']}")
