@@ -213,6 +213,10 @@ def test_groups_are_ordered_by_the_last_runs_seconds(tmp_path, monkeypatch):
     # longest first would put y and w last: 7 s
     assert figs.pool_makespan(sorted(names, key=lambda g: -groups[g]), groups,
                               {"r": (("y", "w"), 2.0)}, 2) == 7.0
+    # the same at 0.4 times the seconds: 0.4 s sooner is within the margin, longest first stays
+    record("figures --quick", {g: 0.4 * v for g, v in groups.items()}, {"r": 0.8})
+    assert figs.pool_order(names, empty, quick=True) == ["x", "z", "w", "y"]
+    record("figures --quick", groups, {"r": 2.0})
     # equal seconds: every order ends at once, the registry order is kept
     assert figs.pool_order(names, empty, quick=False) == names
     # the manifest of the output directory comes first; one without the seconds does not
