@@ -74,3 +74,20 @@ def test_train_one_small():
     r = train_one("generic-s0.5-r1", 30, 0)
     assert r["steps"][-1] == 30 and r["converges"] is True
     assert r["loss"][-1] < r["loss"][0]
+
+
+def test_data_parallel_stops_every_rank_at_rank_zeros_target():
+    pytest.importorskip("torch")
+    from adamtheory.torch.experiments import data_parallel
+
+    # a target every loss meets: rank 0's first measurement stops all ranks (a rank that did not
+    # hear it would wait in its next all-reduce and the launch would fail)
+    hit = data_parallel(workers=(1, 2), steps=40, seeds=(0,), target=1e9, eval_every=10)
+    for n in ("1", "2"):
+        assert hit["results"][n]["iters"] == [10]
+        assert [p[0] for p in hit["results"][n]["curves"][0]] == [10]
+    # a target none meets: every measurement of rank 0 is on the curve, and none is a hit
+    miss = data_parallel(workers=(2,), steps=40, seeds=(0,), target=0.0, eval_every=10)
+    r = miss["results"]["2"]
+    assert r["iters"] == [-1] and [p[0] for p in r["curves"][0]] == [10, 20, 30, 40]
+    assert np.isnan(r["mean_iters"]) and r["curves"][0][-1][1] < r["curves"][0][0][1]
