@@ -134,6 +134,17 @@ def test_initial_gap():
     assert math.isclose(B.initial_gap(NCS, x0=0.0), 0.0)
 
 
+@pytest.mark.parametrize("name", [n for n in cx.names() if cx.get(n).f_star is not None
+                                  or "f_star" in cx.get(n).constants])
+def test_initial_gap_is_the_compiled_objectives(name):
+    # initial_gap evaluates the oracle's Python function; the kernels run the compiled one
+    p = cx.get(name)
+    x = np.clip(np.ones(int(p.dim)) if p.x0 is None else np.array(p.x0, float), p.lower, p.upper)
+    f = p.objective(np.ascontiguousarray(x), p.params, p.data, np.empty(int(p.dim)))
+    fs = float(p.constants.get("f_star", p.f_star))
+    assert math.isclose(B.initial_gap(p), f - fs, rel_tol=1e-13, abs_tol=1e-13 * abs(f))
+
+
 def test_checkpoints_must_be_positive():
     with pytest.raises(B.InputError):
         B.generic_bound(spec("0.05/sqrt(t)", "0", "1 - 0.5/t"), NCS, [0, 5])
