@@ -183,10 +183,21 @@ def momentum_recursion(beta, theta, rho: float) -> np.ndarray:
 
 
 def geometric_tail(c: np.ndarray, rho: float) -> np.ndarray:
-    """R_i = Σ_{s≥i} ρ^{s-i} c_s (backward recursion R_i = c_i + ρ R_{i+1})."""
-    from scipy.signal import lfilter  # scipy.signal costs ~0.7 s to import: only when needed
+    """R_i = Σ_{s≥i} ρ^{s-i} c_s (backward recursion R_i = c_i + ρ R_{i+1}), 0 ≤ ρ ≤ 1.
 
-    return lfilter([1.0], [1.0, -rho], c[::-1])[::-1]
+    By doubling: after round k, R_i = Σ_{j<2^k} ρ^j c_{i+j}, and round k + 1 adds ρ^{2^k}
+    R_{i+2^k}; about log2(n) array operations, until ρ^{2^k} underflows to 0 (numpy only: the
+    recursion through ``scipy.signal.lfilter`` cost 0.7-1.2 s of import). The additions are
+    ordered differently from the recursion's: the two agree to round-off (terms of one sign:
+    a relative error of about log2(n) units in the last place).
+    """
+    R = np.array(c, dtype=np.float64)
+    f, h = float(rho), 1
+    while h < R.size and f != 0.0:
+        R[:-h] += f * R[h:]
+        f *= f
+        h *= 2
+    return R
 
 
 def schedule_sequences(alpha, beta, theta) -> dict:

@@ -371,6 +371,19 @@ def test_log_sum_bound_against_a_loop():
         assert math.isclose(F[T - 1], want, rel_tol=1e-12)
 
 
+@pytest.mark.parametrize("rho", [0.0, 1e-5, 0.03, 0.5, 0.9, 0.999, 1.0])
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 64, 1000, 4097])
+def test_geometric_tail_against_exact_sums(rho, n):
+    # terms over 26 orders of magnitude, lengths around powers of two, ρ from 0 to 1
+    rng = np.random.default_rng(n)
+    c = np.exp(rng.uniform(-30.0, 30.0, n))
+    R = TH.geometric_tail(c, rho)
+    assert R.shape == c.shape and R is not c
+    for i in sorted({0, 1, n // 3, n // 2, n - 2, n - 1} & set(range(n))):
+        want = math.fsum(c[s] * rho ** (s - i) for s in range(i, n))
+        assert math.isclose(R[i], want, rel_tol=4e-15 * max(1.0, math.log2(n))), (i, R[i], want)
+
+
 def test_geometric_tail_and_recursion_against_sums():
     rng = np.random.default_rng(1)
     c = rng.uniform(0, 1, 30)
