@@ -73,7 +73,7 @@ def unpack_bits(data: torch.Tensor, nbits: int) -> str:
 #: Compressors whose packed message is built with numpy (big-endian words, packed sign bits) in
 #: one pass instead of through the '0'/'1' string; tests check byte equality with
 #: ``pack_bits(encode(...))`` and value equality with ``decode``.
-FAST = ("identity64", "identity32", "fp16", "bf16", "sign", "scaled_sign")
+FAST = ("identity64", "identity32", "fp16", "bf16", "sign", "scaled_sign", "topk")
 
 
 def encode_packed(q, x: np.ndarray, seed=0, t=1, stream=0) -> np.ndarray:
@@ -87,6 +87,15 @@ def encode_packed(q, x: np.ndarray, seed=0, t=1, stream=0) -> np.ndarray:
     if n == "sign":
         return np.packbits(x < 0.0)
     v = q.apply(x, seed, t, stream)
+    if n == "topk":
+        # k records: the index in w = bits/k - 32 bits, then the float32 value, most
+        # significant bit first, in decreasing |x_i| (ties: lower index first)
+        k = min(q.k, x.size)
+        w = q.bits(x.size) // k - 32
+        order = np.argsort(-np.abs(x), kind="stable")[:k]
+        idx = ((order[:, None] >> np.arange(w - 1, -1, -1)) & 1).astype(np.uint8)
+        val = np.unpackbits(v[order].astype(">f4").view(np.uint8).reshape(k, 4), axis=1)
+        return np.packbits(np.concatenate([idx, val], axis=1).ravel())
     if n == "identity32":
         return v.astype(">f4").view(np.uint8)
     if n == "fp16":
@@ -113,6 +122,14 @@ def decode_packed(q, data: np.ndarray, d: int, seed=0, t=1, stream=0) -> np.ndar
         return (data.view(">u2").astype(np.uint32) << 16).view(np.float32).astype(np.float64)
     if n == "sign":
         return np.where(np.unpackbits(data)[:d] == 1, -1.0, 1.0)
+    if n == "topk":
+        k = min(q.k, d)
+        w = q.bits(d) // k - 32
+        rec = np.unpackbits(data)[:k * (w + 32)].reshape(k, w + 32).astype(np.int64)
+        out = np.zeros(d)
+        out[rec[:, :w] @ (1 << np.arange(w - 1, -1, -1))] = \
+            np.packbits(rec[:, w:].astype(np.uint8), axis=1).view(">f4").ravel()
+        return out
     c = float(data[:4].view(">f4")[0])
     return np.where(np.unpackbits(data[4:])[:d] == 1, -c, c)
 
