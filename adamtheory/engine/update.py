@@ -32,7 +32,8 @@ compile-time constants; a kernel that passes literal codes gets the dead branche
 Numpy references call the same functions through ``.py_func``: :func:`moments` and
 :func:`generic_step` are plain arithmetic and accept arrays (``generic_step`` uses :func:`sqrt`,
 ``np.sqrt`` in Python, correctly rounded like ``math.sqrt``); :func:`adam_update` and
-:func:`bias_factors` branch on scalars, so a numpy caller applies them per coordinate (e.g. through ``np.vectorize``).
+:func:`bias_factors` branch on scalars, so a numpy caller applies them per coordinate (e.g.
+through ``np.vectorize``).
 
 Examples
 --------
