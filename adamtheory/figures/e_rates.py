@@ -93,7 +93,7 @@ def draw_bounds(path, data: dict) -> None:
         ax.set_title(f"α={s['schedule'][0]}, β={s['schedule'][1]}, θ={s['schedule'][2]}",
                      fontsize=FONT["label"])
         ax.set_xlabel("T", fontsize=FONT["label"])
-        ax.tick_params(labelsize=FONT["tick"])
+        ax.tick_params(which="both", labelsize=FONT["tick"])
     np.atleast_1d(axes)[0].set_ylabel(r"$(E\|\nabla f(x_\tau)\|^{4/3})^{3/2}$", fontsize=FONT["label"])
     np.atleast_1d(axes)[0].legend(fontsize=FONT["legend"] - 1, loc="lower left")
     fig.suptitle(f"Bounds against measured left sides, nonconvex-separable (d = 10, σ = 0.1), "

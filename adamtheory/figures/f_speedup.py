@@ -156,7 +156,7 @@ def _plot_speedup(panels: list, path: Path):
         ax.set_ylabel("iterations to target", fontsize=8)
         ax.set_title(f"{name}: target $\\overline{{\\|\\nabla f\\|}} < {num['target']:g}$ "
                      f"({num['seeds']} seed{'s' if num['seeds'] > 1 else ''})", fontsize=7.5)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=7)
         ax.grid(True, which="both", lw=0.3, alpha=0.5)
         ax.legend(fontsize=5.8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
                   frameon=False)

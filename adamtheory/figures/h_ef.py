@@ -71,7 +71,7 @@ def _plot_ef(res: dict, path: Path) -> dict:
         bot.set_ylabel(r"$f(x_t) - f^\star$", fontsize=8)
         bot.set_title(f"{pname}: loss", fontsize=8)
         for a in (top, bot):
-            a.tick_params(labelsize=7)
+            a.tick_params(which="both", labelsize=7)
         bot.grid(True, which="both", lw=0.3, alpha=0.4)
     axes[0, 0].legend(fontsize=6, loc="upper left")
     axes[1, 0].legend(fontsize=6, loc="lower left")

@@ -55,5 +55,5 @@ def style(ax, title, xlabel, ylabel):
     ax.set_title(title, fontsize=FONT["title"])
     ax.set_xlabel(xlabel, fontsize=FONT["label"])
     ax.set_ylabel(ylabel, fontsize=FONT["label"])
-    ax.tick_params(labelsize=FONT["tick"])
+    ax.tick_params(which="both", labelsize=FONT["tick"])
     ax.grid(True, which="both", alpha=0.3)

@@ -275,7 +275,7 @@ def _render(ds, res, xa, ya, metric, curves, title, lines, dpi):
             _draw_curve(ax, c, xa, ya)
         xa.setup(ax, "x")
         ya.setup(ax, "y")
-        ax.tick_params(labelsize=7)
+        ax.tick_params(which="both", labelsize=7)
         ax.set_xlabel(f"${symbol(xa.name)}$", fontsize=8)
         ax.set_ylabel(f"${symbol(ya.name)}$", fontsize=8)
         if res.facet:

@@ -49,7 +49,7 @@ def rate_plot(series, path, title: str, subtitle: str = "", note: str = "", dpi:
     ax.set_xlabel(r"horizon $T$ (steps)", fontsize=8)
     ax.set_ylabel(r"$(\mathbb{E}\,\|\nabla f(x_\tau)\|^{4/3})^{3/2}$, $\tau \sim U\{1..T\}$",
                   fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(which="both", labelsize=7)
     ax.grid(True, which="major", lw=0.3, alpha=0.5)
     fig.suptitle(wrap(title, 52), fontsize=8.5)
     if subtitle:

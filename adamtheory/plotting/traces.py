@@ -61,7 +61,7 @@ def trace_figure(rows: dict, path, title: str, legend_title: str | None = None,
             ax.set_xscale("log")
             ax.set_xlabel(r"step $t$", fontsize=8)
             ax.set_ylabel(PANEL_TEXT.get(metric, metric), fontsize=8)
-            ax.tick_params(labelsize=7)
+            ax.tick_params(which="both", labelsize=7)
             ax.grid(True, lw=0.3, alpha=0.5)
             what = PANEL_TITLE.get(metric, metric)
             ax.set_title(f"{rname}: {what} ({how})" if rname else f"{what} ({how})", fontsize=7)
