@@ -30,10 +30,9 @@ configuration agree bit for bit. The switches are the integer codes of :mod:`.co
 compile-time constants; a kernel that passes literal codes gets the dead branches removed).
 
 Numpy references call the same functions through ``.py_func``: :func:`moments` and
-:func:`generic_step` are plain arithmetic and accept arrays (``generic_step`` uses :func:`sqrt`,
-``np.sqrt`` in Python, correctly rounded like ``math.sqrt``); :func:`adam_update` and
-:func:`bias_factors` branch on scalars, so a numpy caller applies them per coordinate (e.g.
-through ``np.vectorize``).
+:func:`generic_step` are plain arithmetic and accept arrays (``generic_step`` uses ``np.sqrt``,
+correctly rounded like ``math.sqrt``); :func:`adam_update` and :func:`bias_factors` branch on
+scalars, so a numpy caller applies them per coordinate (e.g. through ``np.vectorize``).
 
 Examples
 --------
@@ -49,51 +48,12 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic, overload
+from numba import njit
 
 from .codes import AMS_NONE, AMS_OPTAX, AMS_REDDI, AMS_TORCH, EPS_OPTAX, EPS_TORCH, EPS_V0
-
-
-def sqrt(x):
-    """The correctly rounded square root (IEEE 754): ``np.sqrt`` in Python, on scalars and
-    arrays; in a kernel the LLVM intrinsic ``llvm.sqrt``, the same value.
-
-    Numba lowers ``math.sqrt`` and ``np.sqrt`` of a float to a call of the C library's ``sqrt``
-    (numba 0.68.1), which may set ``errno``; LLVM then cannot vectorize a loop that calls it (the
-    engine's one-dimensional loop ran one configuration at a time: 2.8e8 config-steps/s on
-    Reddi's problem against 1.8e9 for the same loop in C). The intrinsic has no side effect and
-    becomes a vector instruction in a vectorized loop. A negative or NaN argument gives NaN,
-    as the C function does.
-
-    >>> import math
-    >>> float(sqrt(2.0)) == math.sqrt(2.0)
-    True
-    """
-    return np.sqrt(x)
-
-
-@intrinsic
-def _llvm_sqrt(typingctx, x):
-    if x != types.float64:
-        return None
-
-    def codegen(context, builder, signature, args):
-        fn = builder.module.declare_intrinsic("llvm.sqrt", [ir.DoubleType()])
-        return builder.call(fn, args)
-
-    return types.float64(types.float64), codegen
-
-
-@overload(sqrt, inline="always")
-def _sqrt_kernel(x):
-    if isinstance(x, types.Float) and x.bitwidth == 64:
-        return lambda x: _llvm_sqrt(x)
-    if isinstance(x, (types.Integer, types.Float)):
-        return lambda x: _llvm_sqrt(np.float64(x))
-    return None
 
 
 @njit(inline="always", error_model="numpy")
@@ -112,7 +72,7 @@ def generic_step(alpha, m, v):
     Equal bit for bit to :func:`adam_update`'s step with eps_mode v0, c1 = c2 = 1, no AMSGrad
     (dividing by 1.0 is exact). Scalars or numpy arrays (through ``.py_func``).
     """
-    return alpha * (m / sqrt(v))
+    return alpha * (m / np.sqrt(v))
 
 
 @njit(inline="always", error_model="numpy")
@@ -155,7 +115,7 @@ def adam_update(g, m, v, vmax, alpha, beta, theta, c1, c2, eps_mode, amsgrad, ep
     m, v = moments(g, m, v, beta, theta)
     if amsgrad == AMS_REDDI:
         vmax = running_max(vmax, v)
-        return m, v, vmax, alpha * (m / sqrt(vmax))
+        return m, v, vmax, alpha * (m / math.sqrt(vmax))
     if amsgrad == AMS_NONE:
         big, cin = v, c2
     elif amsgrad == AMS_TORCH:
@@ -165,13 +125,13 @@ def adam_update(g, m, v, vmax, alpha, beta, theta, c1, c2, eps_mode, amsgrad, ep
         vmax = running_max(vmax, v / c2)
         big, cin = vmax, 1.0
     if eps_mode == EPS_V0:
-        return m, v, vmax, (alpha / c1) * (m / sqrt(big / cin))
+        return m, v, vmax, (alpha / c1) * (m / math.sqrt(big / cin))
     if eps_mode == EPS_TORCH:
-        return m, v, vmax, (alpha / c1) * (m / (sqrt(big) / sqrt(cin) + eps))
+        return m, v, vmax, (alpha / c1) * (m / (math.sqrt(big) / math.sqrt(cin) + eps))
     if eps_mode == EPS_OPTAX:
-        return m, v, vmax, (alpha / c1) * (m / (sqrt(big / cin + eps_root) + eps))
+        return m, v, vmax, (alpha / c1) * (m / (math.sqrt(big / cin + eps_root) + eps))
     raw = big * c2 if amsgrad == AMS_OPTAX else big
-    return m, v, vmax, (alpha * sqrt(c2) / c1) * (m / (sqrt(raw) + eps))
+    return m, v, vmax, (alpha * math.sqrt(c2) / c1) * (m / (math.sqrt(raw) + eps))
 
 
 def initial_v(eps, eps_mode):
