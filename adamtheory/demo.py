@@ -11,6 +11,10 @@
   (α_t = 0.5/sqrt(t), β_1 = 0.9, 10^5 steps from x_1 = 1): Adam (θ = 0.99) against AMSGrad and
   Generic Adam with θ_t = 1 - 0.01/t, iterate and average regret, with the checker's verdict in
   the legend.
+
+Every verdict goes through the per-user verdict cache (:func:`adamtheory.conditions.check` with
+``cache=True``), as in ``figures`` and ``sweep``: a second ``demo`` asks sympy nothing it asked
+before.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ def run_demo(out: Path, quick: bool = False, workers: int = 2, echo=print) -> di
     result = {"version": __version__, "named": {}, "grid": {}}
     echo("Named optimizers (α_t = lr/sqrt(t)):")
     for name in ("adam", "rmsprop", "adagrad", "adaema", "adamnc"):
-        v = check(named(name))
+        v = check(named(name), cache=True)
         result["named"][name] = v.to_dict()
         echo(f"  {name:<8} {headline(v)}")
     n_s, n_r = (8, 9) if quick else (24, 25)
@@ -62,7 +66,7 @@ def run_demo(out: Path, quick: bool = False, workers: int = 2, echo=print) -> di
         for r in r_values for s in s_values
     ]
     echo(f"Checking {len(specs)} cells of the (s, r) grid ...")
-    verdicts = check_many(specs, workers=workers)
+    verdicts = check_many(specs, workers=workers, cache=True)
     cats = np.array([_category(v) for v in verdicts]).reshape(n_r, n_s)
     ex = np.array([v.rate_exponent if v.rate_exponent is not None else np.nan for v in verdicts])
     ex = ex.reshape(n_r, n_s)
@@ -105,7 +109,7 @@ def _replay(out: Path, steps: int, echo=print) -> dict:
     for i, (name, spec) in enumerate(specs.items()):
         run = grid.run(i)
         verdict = "outside the family" if not spec.in_family else (
-            "guaranteed" if check(spec).converges else "no guarantee")
+            "guaranteed" if check(spec, cache=True).converges else "no guarantee")
         label = name.replace("θ_t", r"$\theta_t$").replace("θ =", r"$\theta$ =")
         series[f"{label} ({verdict})"] = run.traces
         rows[name] = {"x_final": float(run.x_final[0]), "label": run.label,

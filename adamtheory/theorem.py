@@ -79,13 +79,33 @@ def step_constant(beta: np.ndarray, theta: np.ndarray, rho: float = 1.0) -> np.n
 
     ρ = 1 gives the step-bound constant (Lemma 1: ω_t m_t²/v_t ≤ S_t), ρ = sqrt(γ) the momentum
     constant of Lemma 4. A β_t = 0 factor is 0 whatever θ_t is.
+
+    The first-order recursion is solved by a log-depth scan in numpy: the pair (a_t, b_t) =
+    (β_t²/(ρθ_t), (1-β_t)²) acts as S ↦ a_t S + b_t, and round k composes each pair with the
+    2^k before it, about log2(n) array operations (a Python loop over 10^6 steps took 1.5 s).
+    Every term is non-negative, so the reordered additions agree with the recursion to a few
+    units in the last place per round. Where a multiplier is not finite (θ_t = 0) or a product
+    of multipliers overflows, the step-by-step recursion is used.
     """
     beta, theta = np.asarray(beta, float), np.asarray(theta, float)
-    out = np.empty(beta.size)
+    n = beta.size
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        a = np.where(beta == 0.0, 0.0,
+                     np.where(theta > 0, beta * beta / (rho * theta), math.inf))
+        S = (1.0 - beta) ** 2
+        if n and np.all(np.isfinite(a[1:])):
+            a[0] = 0.0                       # S_0 = 0: the first pair is complete
+            h = 1
+            while h < n:
+                S[h:] += a[h:] * S[:-h]      # the product is formed before the addition
+                a[h:] *= a[:-h]
+                h *= 2
+            if np.all(np.isfinite(S)):
+                return S
+    out = np.empty(n)
     s = 0.0
-    for i in range(beta.size):
-        b = beta[i]
-        mult = 0.0 if b == 0.0 else b * b / (rho * theta[i]) if theta[i] > 0 else math.inf
+    for i, (b, th) in enumerate(zip(beta.tolist(), theta.tolist())):   # Python floats: an
+        mult = 0.0 if b == 0.0 else b * b / (rho * th) if th > 0 else math.inf  # overflow is inf
         s = (1.0 - b) ** 2 + (mult * s if s else 0.0)
         out[i] = s
     return out

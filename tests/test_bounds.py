@@ -384,6 +384,56 @@ def test_geometric_tail_against_exact_sums(rho, n):
         assert math.isclose(R[i], want, rel_tol=4e-15 * max(1.0, math.log2(n))), (i, R[i], want)
 
 
+def _recursion_exact(beta, theta, rho):
+    """S_t = (1-β_t)² + a_t S_{t-1}, S_0 = 0, step by step in 40-digit arithmetic on the same
+    float a_t = β_t²/(ρθ_t) and (1-β_t)² the code forms; also the mean length of the products
+    in S_t, W_t/S_t with W_t = Σ_i (t-i) (1-β_i)² Π_{i<j≤t} a_j = a_t (W_{t-1} + S_{t-1})."""
+    import mpmath
+
+    S, W, s, w = [], [], mpmath.mpf(0), mpmath.mpf(0)
+    with mpmath.workdps(40):
+        for b, th in zip(beta.tolist(), theta.tolist()):
+            a = mpmath.mpf(0.0 if b == 0.0 else b * b / (rho * th))
+            s, w = mpmath.mpf((1.0 - b) ** 2) + a * s, a * (w + s)
+            S.append(float(s) if abs(s) < 1.7e308 else math.inf)
+            W.append(float(w / s))
+    return np.array(S), np.array(W)
+
+
+STEP_REGIMES = {
+    # (β_t, θ_t) generators: multipliers β²/(ρθ) below 1, above 1 for a stretch (t < t_0),
+    # zeros of β, θ near 0 at the start, and a product that overflows while each term is finite
+    "contracting": lambda n, g: (g.uniform(0, 0.95, n), np.sort(g.uniform(0.95, 0.999, n))),
+    "growing-then-contracting": lambda n, g: (np.full(n, 0.9),
+                                              np.minimum(0.3 + np.arange(n) / 50.0, 0.999)),
+    "beta-zeros": lambda n, g: (np.where(g.uniform(size=n) < 0.2, 0.0, 0.9),
+                                np.sort(g.uniform(0.85, 0.999, n))),
+    "tiny-theta-start": lambda n, g: (np.full(n, 0.5),
+                                      np.sort(np.concatenate([[1e-300], g.uniform(0.3, 0.99, n - 1)]))),
+    "overflowing-product": lambda n, g: (np.full(n, 0.99), np.full(n, 0.1)),
+}
+
+
+@pytest.mark.parametrize("regime", sorted(STEP_REGIMES))
+@pytest.mark.parametrize("n", [1, 2, 3, 63, 64, 65, 1000, 4097])
+@pytest.mark.parametrize("rho", [1.0, 0.7])
+def test_step_constant_equals_the_recursion(regime, n, rho):
+    """The log-depth scan of step_constant against the recursion in 40-digit arithmetic. A term
+    of S_t is a product of L rounded factors, formed in at most L multiplications, and S_t adds
+    them in at most log2(n) rounds: the relative error is at most about (mean L + 2 log2 n) units
+    in the last place (the step-by-step loop has the same form of bound)."""
+    g = np.random.default_rng(n)
+    beta, theta = STEP_REGIMES[regime](n, g)
+    got = TH.step_constant(beta, theta, rho)
+    exact, mean_len = _recursion_exact(beta, theta, rho)
+    assert got.shape == exact.shape
+    fin = np.isfinite(exact)
+    assert np.array_equal(fin, np.isfinite(got)) and np.array_equal(got[~fin], exact[~fin])
+    err = np.abs(got[fin] - exact[fin]) / exact[fin]
+    allowed = 2.3e-16 * (mean_len[fin] + 2 * math.log2(n) + 2)
+    assert np.all(err <= allowed), (err.max(), int(np.argmax(err - allowed)))
+
+
 def test_geometric_tail_and_recursion_against_sums():
     rng = np.random.default_rng(1)
     c = rng.uniform(0, 1, 30)

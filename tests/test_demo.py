@@ -9,8 +9,18 @@ from adamtheory.demo import run_demo
 
 
 @pytest.mark.slow
-def test_quick_demo_writes_consistent_results(tmp_path):
+def test_quick_demo_writes_consistent_results(tmp_path, monkeypatch):
     result = run_demo(tmp_path, quick=True, workers=1, echo=lambda *a: None)
+    # a second run answers every verdict from the verdict cache: the checker itself is not called
+    from adamtheory import conditions
+
+    def no_check(*a, **k):
+        raise AssertionError("the second demo ran the checker")
+
+    monkeypatch.setattr(conditions, "_check", no_check)
+    again = run_demo(tmp_path / "again", quick=True, workers=1, echo=lambda *a: None)
+    assert again["grid"] == result["grid"] and again["named"] == result["named"]
+    monkeypatch.undo()
     saved = json.loads((tmp_path / "verdicts.json").read_text())
     assert saved["grid"]["category"] == result["grid"]["category"]
     assert saved["named"]["adam"]["converges"] is False

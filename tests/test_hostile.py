@@ -36,6 +36,11 @@ from hypothesis import strategies as st
 LONG = os.environ.get("HOSTILE_PROFILE") == "long"
 #: Seconds a case may take (the issue's bound for each hang).
 TIME_LIMIT = 10.0
+#: Seconds a generated CLI argument vector may take. Such a vector can be a whole valid job
+#: (``demo --quick --workers 1`` checks 72 schedules with sympy: 25-45 s on a 2-core machine with
+#: a cold verdict cache), so this bounds work, it does not time it: an unbounded input (10^30 steps,
+#: a hang in C code) never answers.
+ARGV_LIMIT = 150.0
 #: Bytes of address space a case may add to the warmed-up worker.
 MEMORY_LIMIT = 1 << 30
 HERE = Path(__file__).resolve().parent
@@ -375,9 +380,8 @@ def test_cli_argument_vectors(worker, tmp_path_factory, argv):
     d = tmp_path_factory.mktemp("argv")
     (d / "DIR").mkdir()
     argv = [a.replace("RESULTS", str(d / "none")) for a in argv]
-    res = worker.cli(*argv, cwd=str(d), limit=30.0)
+    res = worker.cli(*argv, cwd=str(d), limit=ARGV_LIMIT)
     assert_clean(res, argv, json_out="--json" in argv)
-    assert res["secs"] < 30.0
 
 
 # ---------------------------------------------------------------------------------- sweep TOML
