@@ -312,7 +312,14 @@ def _grid(seq: dict, rhos, theta_stars):
 
 
 def _numerators(seq, L, G, Delta_f, d, eps, G_coord, lambdas, rhos, theta_stars):
-    """Yield (params, N_T array over T = 1..n, parts) for every grid point of Theorem 2."""
+    """Yield (params, N_T array over T = 1..n, parts) for every grid point of Theorem 2.
+
+    For a given (ρ, t_1), N_T is affine in 1/λ apart from Lemma 3''s variation terms: with
+    v = v0 + v1/λ (v1 = G_c χ_t after the burn-in), the burn-in sum, v_T Λ_T and
+    d Σ v_t (-log θ_t) are computed once for v0 and v1, and per λ only
+    Σ_{t<T} (v_t - v_{t+1})^+ Λ_t + d (v_{t+1} - v_t)^+ L_t, one cumulative sum of non-negative
+    terms (what :func:`log_sum_bound` computes; the same terms, summed in another grouping).
+    """
     Gc, Gm2, M = _problem_scalars(G, d, eps, G_coord)
     n = seq["alpha"].size
     Lam = capped_log_moment(seq["L"], Gm2 / eps, d)
@@ -320,9 +327,17 @@ def _numerators(seq, L, G, Delta_f, d, eps, G_coord, lambdas, rhos, theta_stars)
     ebar = p + q
     coef_e = Gc + 1.5 * L * ebar
     u_base = 1.5 * L * chi ** 2 + coef_e * q          # coefficients of X_{t,k}
+    u_lam = Gc * chi                                  # the coefficient's part times 1/λ
     det = coef_e * p                                  # deterministic, per coordinate
     rho_list, t1_list = _grid(seq, rhos, theta_stars)
     alpha, om = seq["alpha"], seq["omega"]
+    Lam_up, dL_down = Lam[:-1], d * seq["L"][:-1]     # weights of (v_t - v_{t+1})^± in F_T
+    idx = np.arange(n)
+    var = np.zeros(n)                                 # F_T's variation sum, index T - 1
+
+    def affine(x):                                    # x_T Λ_T + d Σ_{t≤T} x_t (-log θ_t)
+        return x * Lam + d * np.cumsum(x * seq["neglog_theta"])
+
     for rho in rho_list:
         if float(bn.max()) > 0.0:
             Sr = momentum_recursion(seq["beta"], seq["theta"], rho)
@@ -335,22 +350,26 @@ def _numerators(seq, L, G, Delta_f, d, eps, G_coord, lambdas, rhos, theta_stars)
             xz_det = np.zeros(n)
         for t1 in t1_list:
             k = t1 - 1
+            burn_in = idx < k
             cm = c.copy()
             cm[:k] = 0.0
             R = geometric_tail(cm, rho) if cm.any() else np.zeros(n)
-            u_xz = L * R / om
+            u0 = u_base + L * R / om
             # x_{s+1} - z_{s+1} for s < t_1: Lemma 1' (deterministic), charged at step t = s + 1
             xzd = np.concatenate([[0.0], xz_det[:-1]])
             xzd[t1:] = 0.0
-            det_all = np.cumsum(det + xzd)
+            v0, v1 = np.where(burn_in, 0.0, u0), np.where(burn_in, 0.0, u_lam)
+            const0 = (Delta_f + d * np.cumsum(np.where(burn_in, u0, 0.0)) + affine(v0)
+                      + d * np.cumsum(det + xzd))
+            const1 = d * np.cumsum(np.where(burn_in, u_lam, 0.0)) + affine(v1)
+            dv0, dv1 = v0[:-1] - v0[1:], v1[:-1] - v1[1:]
             for lam in lambdas:
-                u = u_base + Gc * chi / lam + u_xz
-                burn = np.cumsum(np.where(np.arange(n) < k, u, 0.0))
-                v = np.where(np.arange(n) < k, 0.0, u)
-                F = log_sum_bound(v, Lam, seq["L"], seq["neglog_theta"], d)
-                N = Delta_f + d * burn + F + d * det_all
+                inv = 1.0 / lam
+                dv = dv0 + inv * dv1
+                np.cumsum(dv * np.where(dv > 0.0, Lam_up, -dL_down), out=var[1:])
+                N = const0 + inv * const1 + var
                 yield {"lambda": lam, "rho": rho, "t_1": t1}, N, {
-                    "u": u, "v": v, "burn": burn, "Lam": Lam, "det": det, "xzd": xzd,
+                    "v": v0 + inv * v1, "Lam": Lam, "det": det, "xzd": xzd,
                     "coef_e": coef_e, "M": M, "Gc": Gc}
 
 

@@ -343,6 +343,58 @@ def test_theorem2_explicit_constants_dominate_the_computed_bound(sched):
     assert np.all(tb[TH.WEIGHTED] <= tb[TH.UNIFORM] * (1 + 1e-12))
 
 
+def _numerators_by_definition(seq, L, G, Delta_f, d, eps, G_coord):
+    """N_T of Theorem 2 at every grid point, term by term as §4b writes it (Lemma 3' through
+    log_sum_bound, one λ at a time): the reference for theorem._numerators."""
+    Gc = G if G_coord is None else min(G, G_coord)
+    Lam = TH.capped_log_moment(seq["L"], min(G * G / d, Gc * Gc) / eps, d)
+    chi, q, p, bn, alpha, om = (seq[k] for k in ("chi", "q", "p", "b_next", "alpha", "omega"))
+    coef_e = Gc + 1.5 * L * (p + q)
+    n = alpha.size
+    rhos, t1s = TH._grid(seq, TH.RHO_POWERS, TH.THETA_STARS)
+    out = {}
+    for rho in rhos:
+        c = bn ** 2 * alpha ** 2 * TH.momentum_recursion(seq["beta"], seq["theta"], rho)
+        c[-1] = 0.0
+        xz = L * bn ** 2 * chi ** 2 * seq["S1"]
+        xz[-1] = 0.0
+        for t1 in t1s:
+            cm = c.copy()
+            cm[: t1 - 1] = 0.0
+            u_xz = L * TH.geometric_tail(cm, rho) / om
+            xzd = np.r_[0.0, xz[:-1]]
+            xzd[t1:] = 0.0
+            for lam in TH.LAMBDAS:
+                u = 1.5 * L * chi ** 2 + coef_e * q + Gc * chi / lam + u_xz
+                burn = np.cumsum(np.where(np.arange(n) < t1 - 1, u, 0.0))
+                v = np.where(np.arange(n) < t1 - 1, 0.0, u)
+                F = TH.log_sum_bound(v, Lam, seq["L"], seq["neglog_theta"], d)
+                out[(lam, rho, t1)] = (Delta_f + d * burn + F + d * np.cumsum(coef_e * p + xzd), v)
+    return out
+
+
+@pytest.mark.parametrize("sched", [("0.05/sqrt(t)", "0.9", "1 - 0.5/t"),
+                                   ("0.05/sqrt(t)", "0", "1 - 0.5/t"),
+                                   ("0.05*(1+t-2*floor(t/2))/sqrt(t)", "0.9", "1 - 0.01/t"),
+                                   ("0.05/sqrt(t)", "0.45*(1+t-2*floor(t/2))", "1-0.5/t"),
+                                   ("0.5*t**(-0.9)", "0.9*0.99**(t-1)", "1 - 0.01*t**(-1.8)")])
+def test_numerators_equal_their_definition(sched):
+    """theorem._numerators (λ-independent parts hoisted, Lemma 3' as one cumulative sum of
+    non-negative terms) against §4b term by term, at every grid point and every T."""
+    n = 3000
+    seq = TH.schedule_sequences(*_tables(*sched, n))
+    kw = dict(L=2.0, G=NCS.constants["G"], Delta_f=B.initial_gap(NCS), d=int(NCS.dim), eps=1e-8,
+              G_coord=NCS.constants["G_coord"])
+    want = _numerators_by_definition(seq, **kw)
+    got = {(pr["lambda"], pr["rho"], pr["t_1"]): (N, parts["v"]) for pr, N, parts in TH._numerators(
+        seq, kw["L"], kw["G"], kw["Delta_f"], kw["d"], kw["eps"], kw["G_coord"], TH.LAMBDAS,
+        TH.RHO_POWERS, TH.THETA_STARS)}
+    assert got.keys() == want.keys() and len(got) > 8
+    for key, (N, v) in want.items():
+        np.testing.assert_allclose(got[key][0], N, rtol=1e-13, err_msg=str(key))
+        np.testing.assert_allclose(got[key][1], v, rtol=1e-13, err_msg=str(key))
+
+
 def test_theorem2_gains_over_theorem1():
     ck = [10, 100, 1000]
     mom = B.generic_bound(spec("0.05/sqrt(t)", "0.9", "1 - 0.5/t"), NCS, ck)
