@@ -184,3 +184,20 @@ def test_run_bad_input(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [["problems"], ["check", "--optimizer", "adam"]])
+def test_a_reader_that_went_away_ends_the_command_quietly(argv):
+    """``adamtheory ... | head``: standard output's reader is gone before the command writes.
+    No error line and no "Exception ignored" at exit; the status of a SIGPIPE death (141)."""
+    import subprocess
+    import sys
+
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([sys.executable, "-m", "adamtheory", *argv], stdout=w,
+                           stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(w)
+    assert p.returncode == 141 and p.stderr == "", (p.returncode, p.stderr)

@@ -86,6 +86,11 @@ def _os_error(exc: OSError) -> str:
     return f"cannot access{where}: {exc.strerror or type(exc).__name__}"
 
 
+#: The status when standard output's reader went away (``| head``): nothing is printed, and the
+#: status is the shell's for a process ended by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
+
+
 def main(argv=None) -> int:
     """Run the CLI; user errors print one line to stderr and return 2.
 
@@ -106,7 +111,11 @@ def main(argv=None) -> int:
             if not getattr(args, "command", None):
                 parser.print_help()
                 return 2
-            return args.func(args)
+            code = args.func(args)
+            sys.stdout.flush()  # a reader that is gone shows here, not at the interpreter's exit
+            return code
+    except BrokenPipeError:  # `adamtheory ... | head`: the reader has what it wanted
+        return EXIT_BROKEN_PIPE
     except _user_errors() as exc:
         print(f"adamtheory: error: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -142,6 +151,9 @@ def entry() -> None:
     import gc
 
     code = main()
+    if code == EXIT_BROKEN_PIPE:  # the exit-time flush of stdout must not write to the pipe again
+        # (the recipe of Python's documentation, signal module, "Note on SIGPIPE")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     gc.freeze()
     sys.exit(code)
 
