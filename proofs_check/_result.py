@@ -10,6 +10,7 @@ protects (one found: the smallest such example is reported).
 
 from __future__ import annotations
 
+import contextlib
 import random
 from dataclasses import dataclass, field
 
@@ -60,11 +61,47 @@ class LemmaResult:
         return out
 
 
+@contextlib.contextmanager
+def _hermetic():
+    """Hypothesis without the literals of the caller's source as candidate values.
+
+    Hypothesis (6.13x and later) draws, with a small probability, numbers that appear as literals
+    in the modules loaded from outside site-packages. A search then depended on how the project
+    was installed and on every literal of its source: with an editable install, a changed
+    constant in one lemma's module made another lemma's violation search find nothing within
+    its budget (``prove --quick`` exited 1 there and 0 from a wheel). Within this context the
+    pool of such literals is empty, as it is for a wheel, so a search is a function of its
+    strategy, budget and seed. Where hypothesis has no such pool, nothing changes.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # pragma: no cover - a hypothesis without local constants
+        yield
+        return
+    get = getattr(providers, "_get_local_constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)  # LRUCache's dict
+    if get is None:  # pragma: no cover
+        yield
+        return
+    empty = Constants()
+    providers._get_local_constants = lambda: empty
+    if cache is not None:
+        cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = get
+        if cache is not None:
+            cache.clear()
+
+
 def search(strategy, predicate, max_examples: int, seed: int, shrink: bool = True):
     """The smallest example of ``strategy`` satisfying ``predicate`` (None if none in the budget).
 
     Returns ``(example or None, cases)`` where cases is the number of examples tried (the budget
     when none was found; an upper bound otherwise). ``shrink=False``: the first example found.
+    The search does not depend on how the project is installed (:func:`_hermetic`).
     """
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
@@ -79,7 +116,8 @@ def search(strategy, predicate, max_examples: int, seed: int, shrink: bool = Tru
     st = settings(max_examples=max_examples, deadline=None, database=None, phases=phases,
                   suppress_health_check=list(HealthCheck))
     try:
-        ex = find(strategy, pred, settings=st, random=random.Random(seed))
+        with _hermetic():
+            ex = find(strategy, pred, settings=st, random=random.Random(seed))
     except NoSuchExample:
         return None, count[0]
     return ex, count[0]
