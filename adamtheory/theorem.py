@@ -83,8 +83,10 @@ def step_constant(beta: np.ndarray, theta: np.ndarray, rho: float = 1.0) -> np.n
     The first-order recursion is solved by a log-depth scan in numpy: the pair (a_t, b_t) =
     (β_t²/(ρθ_t), (1-β_t)²) acts as S ↦ a_t S + b_t, and round k composes each pair with the
     2^k before it, about log2(n) array operations (a Python loop over 10^6 steps took 1.5 s).
-    Every term is non-negative, so the reordered additions agree with the recursion to a few
-    units in the last place per round. Where a multiplier is not finite (θ_t = 0) or a product
+    Every term is non-negative: a term that is a product of L multipliers carries about L
+    roundings in either order, and the scan's additions at most 2 log2(n) more, so the relative
+    difference from the exact sum is at most about (mean L + 2 log2 n) units in the last place
+    (tested against 40-digit arithmetic). Where a multiplier is not finite (θ_t = 0) or a product
     of multipliers overflows, the step-by-step recursion is used.
     """
     beta, theta = np.asarray(beta, float), np.asarray(theta, float)

@@ -65,8 +65,8 @@ class LemmaResult:
 def _hermetic():
     """Hypothesis without the literals of the caller's source as candidate values.
 
-    Hypothesis (6.13x and later) draws, with a small probability, numbers that appear as literals
-    in the modules loaded from outside site-packages. A search then depended on how the project
+    Hypothesis (6.170, the version installed here) draws, with a small probability, numbers that
+    appear as literals in the modules loaded from outside site-packages. A search then depended on how the project
     was installed and on every literal of its source: with an editable install, a changed
     constant in one lemma's module made another lemma's violation search find nothing within
     its budget (``prove --quick`` exited 1 there and 0 from a wheel). Within this context the
