@@ -20,7 +20,6 @@ def test_quick_demo_writes_consistent_results(tmp_path, monkeypatch):
     monkeypatch.setattr(conditions, "_check", no_check)
     again = run_demo(tmp_path / "again", quick=True, workers=1, echo=lambda *a: None)
     assert again["grid"] == result["grid"] and again["named"] == result["named"]
-    monkeypatch.undo()
     saved = json.loads((tmp_path / "verdicts.json").read_text())
     assert saved["grid"]["category"] == result["grid"]["category"]
     assert saved["named"]["adam"]["converges"] is False

@@ -37,9 +37,9 @@ LONG = os.environ.get("HOSTILE_PROFILE") == "long"
 #: Seconds a case may take (the issue's bound for each hang).
 TIME_LIMIT = 10.0
 #: Seconds a generated CLI argument vector may take. Such a vector can be a whole valid job
-#: (``demo --quick --workers 1`` checks 72 schedules with sympy: 25-45 s on a 2-core machine with
-#: a cold verdict cache), so this bounds work, it does not time it: an unbounded input (10^30 steps,
-#: a hang in C code) never answers.
+#: (``demo --quick --workers 1`` decides 79 schedules with sympy when the verdict cache is cold:
+#: 41-87 s on a 2-core AVX2 machine), so this bounds work, it does not time it: an unbounded
+#: input (10^30 steps, a hang in C code) never answers.
 ARGV_LIMIT = 150.0
 #: Bytes of address space a case may add to the warmed-up worker.
 MEMORY_LIMIT = 1 << 30
