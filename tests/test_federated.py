@@ -225,3 +225,23 @@ def test_rounds_to_target_is_the_first_round_at_target(alg, problem):
     for key, val in plain.items():
         if key != "rounds_to_target":
             np.testing.assert_array_equal(got[key], val, err_msg=key)
+
+
+@settings(max_examples=60, deadline=None)
+@given(C=st.integers(1, 12), p=st.integers(1, 70), seed=st.integers(0, 2**32 - 1),
+       spread=st.sampled_from([0.0, 8.0, 30.0]))
+def test_logits_are_added_in_order_of_the_features(C, p, seed, spread):
+    """The kernel's logits, four classes at a time, equal one class at a time with the features
+    added in order, bit for bit (values over 10^±spread make the order show in the bits)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((3, p)) * 10.0 ** rng.uniform(-spread, spread, (3, p))
+    w = rng.standard_normal(C * p) * 10.0 ** rng.uniform(-spread, spread, C * p)
+    z = np.full(C, np.nan)
+    kn.logits(X, 1, w, C, p, z)
+    ref = []
+    for c in range(C):
+        s = 0.0
+        for j in range(p):
+            s += float(w[c * p + j]) * float(X[1, j])
+        ref.append(s)
+    np.testing.assert_array_equal(z, np.array(ref))

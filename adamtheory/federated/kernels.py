@@ -69,6 +69,31 @@ FINAL_NAMES = ("rounds_to_target", "mean_drift")
 SAMPLE_T = np.int64(1) << np.int64(40)
 
 
+@njit(inline="always", error_model="numpy")
+def logits(X, row, w, C, p, z):
+    """z_c = Σ_j w[c p + j] X[row, j] for c < C, each sum added in order of j: the bits of one
+    class at a time, computed four classes at a time (four independent chains of additions
+    instead of one)."""
+    c = 0
+    while c + 4 <= C:
+        s0 = s1 = s2 = s3 = 0.0
+        o0, o1, o2, o3 = c * p, (c + 1) * p, (c + 2) * p, (c + 3) * p
+        for j in range(p):
+            xj = X[row, j]
+            s0 += w[o0 + j] * xj
+            s1 += w[o1 + j] * xj
+            s2 += w[o2 + j] * xj
+            s3 += w[o3 + j] * xj
+        z[c], z[c + 1], z[c + 2], z[c + 3] = s0, s1, s2, s3
+        c += 4
+    while c < C:
+        s0 = 0.0
+        for j in range(p):
+            s0 += w[c * p + j] * X[row, j]
+        z[c] = s0
+        c += 1
+
+
 @njit(error_model="numpy")
 def _add_grad(kind, X, yb, row, w, C, p, g, scale, z):
     """Add scale·∇ℓ_row(w) to g; return (ℓ_row(w), 1.0 if classified correctly else 0.0)."""
@@ -80,15 +105,12 @@ def _add_grad(kind, X, yb, row, w, C, p, g, scale, z):
             g[j] += scale * r * X[row, j]
         return 0.5 * r * r, np.nan
     lab = int(yb[row])
+    logits(X, row, w, C, p, z)
     mx = -np.inf
     arg = 0
     for c in range(C):
-        s = 0.0
-        for j in range(p):
-            s += w[c * p + j] * X[row, j]
-        z[c] = s
-        if s > mx:
-            mx = s
+        if z[c] > mx:
+            mx = z[c]
             arg = c
     tot = 0.0
     for c in range(C):

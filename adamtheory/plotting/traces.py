@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine.metrics import METRICS
 from ..errors import InputError
-from .style import PALETTE, pyplot
+from .style import DPI, PALETTE, pyplot
 
 PANEL_TEXT = {name: m.tex for name, m in METRICS.items()}
 PANEL_TITLE = {name: m.title for name, m in METRICS.items()}
@@ -44,7 +44,7 @@ def trace_figure(rows: dict, path, title: str, legend_title: str | None = None,
     """
     plt = pyplot()
     fig, axes = plt.subplots(len(rows), len(panels), figsize=(7.0, 2.35 * len(rows) + 0.9),
-                             dpi=200, squeeze=False)
+                             dpi=DPI, squeeze=False)
     for (rname, data), row in zip(rows.items(), axes):
         t = data["steps"]
         for (name, tr), color in zip(data["series"].items(), PALETTE):
