@@ -122,6 +122,23 @@ def test_mismatches_only_where_the_bound_decays_slowly(sr, tmp_path):
         assert min(c["r"] / 2, 1 - c["s"]) < 0.25
 
 
+def test_without_rendering_the_same_cells_and_nothing_written(sr, tmp_path):
+    """render=False (the figures' computes) gives the drawn diagram's cells, overlay,
+    mismatches and text, and writes no file."""
+    _, ds = sr
+    drawn = phase_diagram(ds, "s", "r", tmp_path / "r.png", facet="seed", overlay="theory",
+                          curves=["r=2s"], note="a note")
+    bare = phase_diagram(ds, "s", "r", None, facet="seed", overlay="theory", curves=["r=2s"],
+                         note="a note", render=False)
+    np.testing.assert_array_equal(bare.labels, drawn.labels)
+    np.testing.assert_array_equal(bare.mask, drawn.mask)
+    assert bare.mask.any() and (bare.mismatch, bare.guaranteed) == (drawn.mismatch,
+                                                                     drawn.guaranteed)
+    assert bare.mismatch_cells == drawn.mismatch_cells and bare.text == drawn.text
+    assert bare.counts == drawn.counts and bare.path is None
+    assert [p.name for p in tmp_path.iterdir()] == ["r.png"]
+
+
 def test_metric_with_colour_bar_and_formats(sr, tmp_path):
     _, ds = sr
     for name in ("d.png", "d.pdf", "d.svg"):

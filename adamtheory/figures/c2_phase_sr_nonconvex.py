@@ -23,7 +23,7 @@ def compute(job: Job) -> dict:
 
     t0 = time.perf_counter()
     ds, path = sweep_dataset(job, "c2")
-    res = phase_diagram(ds, "s", "r", job.path(), **ARGS, title=TITLE)
+    res = phase_diagram(ds, "s", "r", None, **ARGS, render=False)  # drawn in draw()
     undecided = int((res.mask & (res.labels == "undecided")).sum())
     exps = [v.rate_exponent for v, lab in zip(res.verdicts, res.labels.ravel())
             if v.converges and lab == "undecided"]

@@ -58,7 +58,7 @@ def compute(job: Job) -> dict:
     t0 = time.perf_counter()
     ds, path = sweep_dataset(job, "c")
     sweep = load(path)
-    res = phase_diagram(ds, "s", "r", job.path(), **ARGS, title=TITLE)
+    res = phase_diagram(ds, "s", "r", None, **ARGS, render=False)  # drawn in draw()
     T = int(ds["step"].values[-1])
     again = recheck(sweep, res.mismatch_cells, RECHECK_FACTOR * T)
     exps = [-min(c["r"] / 2, 1 - c["s"]) for c in res.mismatch_cells]

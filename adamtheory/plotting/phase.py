@@ -115,7 +115,7 @@ def phase_diagram(ds, x: str, y: str, path, *, metric: str | None = None,
                   slices: dict | None = None, facet: str | None = None,
                   overlay: str | None = None, curves=(), title: str | None = None,
                   note: str | None = None, workers: int = 1, verdicts=None,
-                  dpi: int = 200) -> PhaseResult:
+                  dpi: int = 200, render: bool = True) -> PhaseResult:
     """Draw the (x, y) phase diagram of the sweep results ``ds`` into ``path``.
 
     Parameters
@@ -139,8 +139,11 @@ def phase_diagram(ds, x: str, y: str, path, *, metric: str | None = None,
         An extra line of text under the figure (e.g. the cause of a mismatch).
     workers : int
         Processes for the checker.
+    render : bool
+        False: only what the diagram shows (cells, labels, overlay, mismatch, text), nothing
+        drawn or written (``path`` may be None).
     """
-    path = output_path(path)
+    path = output_path(path) if render else path
     known = [k for k in ds.data_vars if "step" in ds[k].dims]
     if metric is not None and metric not in known:
         raise InputError(f"metric {metric}: not a metric of these results "
@@ -199,7 +202,8 @@ def phase_diagram(ds, x: str, y: str, path, *, metric: str | None = None,
     if note:
         lines.append(note)
     res.text = " ".join(lines)
-    _render(ds, res, xa, ya, metric, curves, title, lines, dpi)
+    if render:
+        _render(ds, res, xa, ya, metric, curves, title, lines, dpi)
     return res
 
 
