@@ -154,9 +154,51 @@ def exact_at(expr: sp.Expr, k: int) -> sp.Expr:
     """
     k = int(k)
     if _estimate_bits(expr, k) <= MAX_EXACT_BITS:
-        v = expr.subs(T, k)
+        v = _subs_floor_exact(expr, k) if expr.has(sp.floor) else expr.subs(T, k)
         return sp.nsimplify(v) if v.has(sp.Float) else v
     return expr.evalf(FALLBACK_DIGITS, subs={T: k})
+
+
+def _subs_floor_exact(e: sp.Expr, k: int) -> sp.Expr:
+    """``e`` at t = k with every floor evaluated by :func:`_floor_of` (bottom up)."""
+    if not e.has(sp.floor):
+        return e.subs(T, k)
+    args = [_subs_floor_exact(a, k) for a in e.args]
+    return _floor_of(args[0]) if isinstance(e, sp.floor) else e.func(*args)
+
+
+#: Digits :func:`_floor_of` evaluates a number to, in turn, to tell it from an integer.
+FLOOR_DIGITS = (30, 60, 120, 240)
+
+
+def _floor_of(a: sp.Expr) -> sp.Expr:
+    """floor(a) for a real number ``a``, right where sympy's own evaluation is not.
+
+    sympy (1.14; sympy issues #13098, #26368) rounds numbers within about 1e-9 of an integer to
+    it first: ``floor(log(999999996)/log(10))`` gives 9. Here a rational is floored exactly; any
+    other number is evaluated to 30, 60, ... digits until it is clearly between two integers;
+    one still within 1e-230 of an integer n is n if ``a - n`` simplifies to 0 (``log(1000) /
+    log(10)``), else the side its 240-digit value is on.
+    """
+    if a.is_Rational:
+        return sp.floor(a)
+    if not a.is_number:
+        return sp.floor(a)
+    v = None
+    for digits in FLOOR_DIGITS:
+        v = a.evalf(digits)
+        if not v.is_Float:
+            return sp.floor(a)
+        k = sp.floor(v)  # exact on a binary float
+        gap = min(v - k, k + 1 - v)
+        if gap > sp.Float(10) ** (10 - digits) * max(1, abs(v)):
+            return k
+    n = sp.Integer(round(v))
+    try:
+        zero = sp.simplify(sp.expand_log(a - n, force=True)) == 0
+    except (TypeError, ValueError, RecursionError):
+        zero = False
+    return n if zero or v >= n else n - 1
 
 
 def sign_at(expr: sp.Expr, k: int) -> int | None:
@@ -194,6 +236,105 @@ def _bind_checked(expr: sp.Expr, subs: dict) -> sp.Expr:
         return check_exp(args[0])
     out = expr.func(*args)
     return check_constant(out) if out.is_number and isinstance(expr, (sp.Add, sp.Mul)) else out
+
+
+#: Largest |P(t)| evaluated in int64 by :func:`_floor_poly` (else Python integers).
+_INT64_SAFE = 2**62
+#: A float argument this close to an integer (relative) is decided exactly by :func:`sign_at`.
+_NEAR_INTEGER = 1e-9
+#: At most this many steps of one table are decided exactly by :func:`_floor_near`.
+MAX_NEAR_INTEGER_STEPS = 10_000
+
+
+def _floor_poly(arg: sp.Expr, t: np.ndarray):
+    """floor(arg) at the integer steps ``t`` for ``arg`` a polynomial in t with rational
+    coefficients, in integer arithmetic: P(t) // Q with P's coefficients integers. None when
+    ``arg`` is not such a polynomial."""
+    try:
+        poly = sp.Poly(arg, T)
+    except sp.PolynomialError:
+        return None
+    if not poly.domain.is_QQ and not poly.domain.is_ZZ:
+        return None
+    coeffs = poly.all_coeffs()
+    q = int(sp.ilcm(*[sp.Rational(c).q for c in coeffs]))
+    ints = [int(sp.Rational(c) * q) for c in coeffs]
+    tmax = int(np.max(np.abs(t))) if t.size else 0
+    big = sum(abs(c) * tmax**k for k, c in enumerate(reversed(ints))) >= _INT64_SAFE
+    ti = t.astype(object) if big else t.astype(np.int64)
+    acc = np.zeros(t.shape, dtype=object if big else np.int64)
+    for c in ints:  # Horner
+        acc = acc * ti + c
+    return (acc // q).astype(np.float64)
+
+
+def _floor_near(arg: sp.Expr, t: np.ndarray, approx: np.ndarray) -> np.ndarray:
+    """floor of the float values ``approx`` of ``arg`` at the integer steps ``t``, with the
+    steps where ``approx`` is within rounding of an integer k decided exactly (arg - k >= 0,
+    :func:`sign_at`)."""
+    out = np.floor(approx)
+    k = np.rint(approx)
+    near = np.flatnonzero(np.isfinite(approx)
+                          & (np.abs(approx - k) <= _NEAR_INTEGER * np.maximum(1.0, np.abs(k))))
+    if near.size > MAX_NEAR_INTEGER_STEPS:
+        raise ScheduleError(f"floor({arg}) is within rounding of an integer at {near.size} of "
+                            f"{t.size} steps (at most {MAX_NEAR_INTEGER_STEPS} are decided "
+                            "exactly); write the argument as a polynomial in t with rational "
+                            "coefficients, or without floor")
+    for i in near:
+        sgn = sign_at(arg - sp.Integer(int(k[i])), int(t[i]))
+        if sgn is not None:
+            out[i] = k[i] if sgn >= 0 else k[i] - 1.0
+    return out
+
+
+class _FloorExact:
+    """A bound expression as a numpy function of t whose ``floor`` calls are exact at integer
+    steps.
+
+    In float64, ``floor(t/49)`` at t = 49 is floor(49 * (1/49)) = floor(0.999...) = 0. Each
+    floor is replaced by a symbol, innermost first; at integer steps its values are computed
+    in integer arithmetic when the argument is a rational polynomial in t (:func:`_floor_poly`),
+    else from the float argument with the near-integer steps decided exactly
+    (:func:`_floor_near`); then the rest of the expression is evaluated with those values.
+    Off the integer steps the float argument is used.
+    """
+
+    def __init__(self, expr: sp.Expr):
+        self.floors = []  # (symbol, argument in t and earlier symbols, argument in t alone)
+        back = {}
+        e = expr
+        while True:
+            inner = sorted((f for f in e.atoms(sp.floor) if not f.args[0].has(sp.floor)),
+                           key=sp.default_sort_key)
+            if not inner:
+                break
+            for f in inner:
+                sym = sp.Dummy(f"floor{len(self.floors)}")
+                arg = f.args[0]
+                self.floors.append((sym, sp.lambdify((T, *[s for s, _, _ in self.floors]), arg,
+                                                     modules="numpy"), arg.xreplace(back)))
+                back[sym] = sp.floor(arg.xreplace(back))
+                e = e.xreplace({f: sym})
+        self.syms = [s for s, _, _ in self.floors]
+        self.rest = sp.lambdify((T, *self.syms), e, modules="numpy")
+
+    def __call__(self, t: np.ndarray):
+        if not self.floors:
+            return self.rest(t)
+        t = np.asarray(t, dtype=np.float64)
+        shape, t = t.shape, t.reshape(-1)
+        integer = bool(np.all(np.isfinite(t) & (t == np.floor(t))))
+        vals = []
+        for _sym, fn, arg in self.floors:
+            exact = _floor_poly(arg, t) if integer else None
+            if exact is None:
+                approx = np.broadcast_to(np.asarray(fn(t, *vals), dtype=np.float64),
+                                         t.shape).copy()
+                exact = _floor_near(arg, t, approx) if integer else np.floor(approx)
+            vals.append(exact)
+        out = np.broadcast_to(np.asarray(self.rest(t, *vals), dtype=np.float64), t.shape)
+        return out.reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -286,10 +427,14 @@ class Schedule:
     def _func(self):
         # lambdify compiles sympy's own printout of an already-validated expression tree;
         # user text never reaches it.
-        return sp.lambdify(T, self.bound_expr, modules="numpy")
+        return _FloorExact(self.bound_expr)
 
     def __call__(self, t):
-        """Values at steps ``t`` (array-like of positive numbers) as float64."""
+        """Values at steps ``t`` (array-like of positive numbers) as float64.
+
+        At integer steps every ``floor`` is exact (:class:`_FloorExact`); elsewhere its
+        argument is evaluated in float64.
+        """
         t = np.asarray(t, dtype=np.float64)
         with np.errstate(all="ignore"):
             out = self._func(t)
