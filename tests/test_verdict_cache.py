@@ -160,6 +160,31 @@ def test_sweep_verdicts_come_through_the_cache(fresh_cache, monkeypatch):
     assert conv[(0.5, 1.0)] is True and conv[(1.0, 0.0)] is not True
 
 
+DIST = """
+simulator = "distributed"
+[settings]
+problem = "nonconvex-separable"
+d = 3
+[grid]
+s = [0.3, 0.6, 0.9]
+workers = [1, 2, 4, 8]
+[run]
+steps = 20
+"""
+
+
+def test_pending_verdicts_counts_distinct_specs(fresh_cache):
+    """The estimate counts the checks compute() makes: one per distinct spec, not per cell (the
+    number of workers multiplies the cells, not the specs); 0 once they are cached."""
+    sweep = loads(DIST)
+    specs = {json.dumps(th._spec_text(sweep.cell_spec({"s": s, "workers": w})), sort_keys=True)
+             for s in (0.3, 0.6, 0.9) for w in (1, 2, 4, 8)}
+    assert len(specs) == 3
+    assert th.pending_verdicts(sweep) == 3
+    th.compute(sweep)
+    assert th.pending_verdicts(sweep) == 0
+
+
 def test_functions_known_by_name_only_are_never_cached(fresh_cache):
     """A tabulated α_t (torch.check's sampled LR scheduler) is a function whose text is only its
     name: two different tables would share a key, so such a spec is never cached."""

@@ -94,24 +94,37 @@ def _is_cached(spec) -> bool:
 
 
 def pending_verdicts(sweep, sample: int = 16) -> int:
-    """About how many cells of ``sweep`` :func:`compute` would check now (their verdict is not
-    in the verdict cache): the uncached fraction of ``sample`` cells spread over the grid times
-    the number of cells (0 above :data:`MAX_CELLS` or outside the family). For the time
-    estimate (:mod:`.plan`); building every cell's spec would cost as much as a second
-    :func:`compute` of a warm cache."""
+    """About how many distinct specs of ``sweep`` :func:`compute` would check now (their verdict
+    is not in the verdict cache): the uncached fraction of ``sample`` cells spread over the grid
+    times the number of distinct specs (0 above :data:`MAX_CELLS` cells or outside the family).
+    For the time estimate (:mod:`.plan`); building every cell's spec would cost as much as a
+    second :func:`compute` of a warm cache.
+
+    The distinct specs are counted as the product of the sizes of the axes that change the spec
+    (each moved alone from the grid's first cell): an axis the spec does not read (the number
+    of workers of a distributed sweep) multiplies the cells, not the checks.
+    """
     pos = sweep.spec_axes()
     names = [sweep.axes[p].name for p in pos]
     sizes = [sweep.axes[p].size for p in pos]
     n = int(np.prod(sizes, dtype=np.int64))
     if n > MAX_CELLS or n == 0:
         return 0
+    first = {name: float(sweep.axes[p].values[0]) for name, p in zip(names, pos)}
+    base = sweep.cell_spec(first)
+    if base is None or not base.in_family:
+        return 0
+    text = json.dumps(_spec_text(base), sort_keys=True)
+    distinct = 1
+    for name, p, size in zip(names, pos, sizes):
+        moved = sweep.cell_spec({**first, name: float(sweep.axes[p].values[size - 1])})
+        if size > 1 and json.dumps(_spec_text(moved), sort_keys=True) != text:
+            distinct *= size
     picks = np.unique(np.linspace(0, n - 1, min(n, max(1, int(sample)))).round().astype(int))
     specs = [sweep.cell_spec({name: float(sweep.axes[p].values[i]) for name, p, i in
                               zip(names, pos, np.unravel_index(c, sizes))}) for c in picks]
-    if specs[0] is None or not specs[0].in_family:
-        return 0
     missing = sum(not _is_cached(s) for s in specs)
-    return int(round(n * missing / len(specs)))
+    return int(round(distinct * missing / len(specs)))
 
 
 def compute(sweep, workers: int = 1) -> dict:
