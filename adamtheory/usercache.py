@@ -27,10 +27,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
+import shutil
 import sys
+import time
 import uuid
 from pathlib import Path
+
+from .errors import InputError
+
+#: A cache entry (a kernel's directory, a salt's directory of JSON entries) not used for this
+#: many days is removed when a new entry of its kind is made; ``$ADAMTHEORY_CACHE_MAX_AGE_DAYS``
+#: overrides it (0: keep every entry).
+MAX_AGE_DAYS = 30.0
 
 
 def cache_dir() -> Path:
@@ -47,6 +57,64 @@ def cache_dir() -> Path:
     return Path(base) / "adamtheory"
 
 
+def max_age_days() -> float:
+    """:data:`MAX_AGE_DAYS`, or ``$ADAMTHEORY_CACHE_MAX_AGE_DAYS`` when set."""
+    text = os.environ.get("ADAMTHEORY_CACHE_MAX_AGE_DAYS", "").strip()
+    if not text:
+        return MAX_AGE_DAYS
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1.0
+    if not (math.isfinite(days) and days >= 0):
+        raise InputError(f"ADAMTHEORY_CACHE_MAX_AGE_DAYS={text}: give a number of days >= 0 "
+                         "(0 keeps every cache entry)")
+    return days
+
+
+_MARKED: set = set()
+
+
+def mark_used(path: Path) -> None:
+    """Record that the cache entry ``path`` was used now (its modification time, which
+    :func:`prune` reads), once per process and entry; nothing if it cannot be written."""
+    key = str(path)
+    if key in _MARKED:
+        return
+    with contextlib.suppress(OSError):
+        os.utime(path)
+        _MARKED.add(key)
+
+
+def prune(kind: str, keep=(), now: float | None = None) -> list:
+    """Remove what ``<cache dir>/<kind>/`` holds (entry directories and files) not used for
+    :func:`max_age_days` (by its modification time, see :func:`mark_used`), except the paths in
+    ``keep``; returns the paths removed. Called when a new entry of ``kind`` is made, so the
+    cache does not grow with every changed source or checker; what cannot be removed is left."""
+    days = max_age_days()
+    if days == 0:
+        return []
+    cutoff = (time.time() if now is None else now) - days * 86400.0
+    keep = {str(p) for p in keep}
+    removed = []
+    try:
+        children = list((cache_dir() / kind).iterdir())
+    except OSError:
+        return []
+    for child in children:
+        try:
+            if str(child) in keep or child.lstat().st_mtime >= cutoff:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        except OSError:
+            continue
+        removed.append(child)
+    return removed
+
+
 def entry_path(kind: str, salt: str, key: str) -> Path:
     """The file of entry ``key`` of ``kind`` under ``salt``."""
     name = hashlib.sha256(key.encode()).hexdigest()
@@ -61,6 +129,7 @@ def read_entry(kind: str, salt: str, key: str):
         return None
     if not isinstance(entry, dict) or entry.get("salt") != salt or entry.get("key") != key:
         return None
+    mark_used(entry_path(kind, salt, key).parent)
     return entry.get("value")
 
 
@@ -70,8 +139,11 @@ def write_entry(kind: str, salt: str, key: str, value) -> None:
     path = entry_path(kind, salt, key)
     with contextlib.suppress(OSError, ValueError, TypeError):
         text = json.dumps({"salt": salt, "key": key, "value": value}, allow_nan=False)
+        new = not path.parent.is_dir()
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, text.encode())
+        if new:  # a new salt (a changed checker, another version): old salts may go
+            prune(kind, keep=[path.parent])
 
 
 def _fsync_dir(d: Path) -> None:

@@ -35,7 +35,10 @@ An entry is trusted only if its manifest lists exactly the files present with th
 the generated module is the expected text and the manifest names the function and signature
 asked for; anything else (a stale, truncated, corrupted or foreign file) wipes the entry and
 compiles it again. Building an entry holds an exclusive ``flock`` on ``<key>.lock``, so concurrent
-processes (sweep workers) compile once and the others load.
+processes (sweep workers) compile once and the others load. A use marks the entry (its directory's
+modification time); a compilation removes the entries not used for
+:func:`adamtheory.usercache.max_age_days` (30 by default), so the cache does not keep the kernels
+of every source a user ever ran.
 
 The cache directory is ``$ADAMTHEORY_CACHE_DIR`` if set, else the per-user cache directory
 (``$XDG_CACHE_HOME/adamtheory`` or ``~/.cache/adamtheory`` on Linux, ``~/Library/Caches/
@@ -65,7 +68,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from ..usercache import atomic_write, cache_dir  # noqa: F401 - cache_dir re-exported
+from ..usercache import atomic_write, cache_dir, mark_used, prune  # noqa: F401 - cache_dir re-exported
 
 try:  # pragma: no cover - Windows has no fcntl; the cache then works without the lock
     import fcntl
@@ -479,6 +482,11 @@ def compiled(template: Template, bound: tuple, function: str, args, label: str,
             with contextlib.suppress(OSError):
                 _write_manifest(entry, mod, man["signatures"] + [tag])
         mod.compile_seconds = time.perf_counter() - t0
+    if entry.persistent:
+        mark_used(entry.dir)
+        mark_used(entry.lock)
+        if fresh:  # a new entry: entries unused for a month (old sources) go
+            prune("kernels", keep=[entry.dir, entry.lock])
     return disp
 
 
