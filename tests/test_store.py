@@ -321,3 +321,32 @@ def test_lock_of_a_killed_writer_is_free_again(tmp_path):
             assert time.monotonic() < deadline, "the lock outlived its holder"
             time.sleep(0.05)
     assert (tmp_path / S.LOCK).exists()  # the file stays, unlocked
+
+
+def test_code_digest_follows_the_code_that_computes(monkeypatch):
+    """A changed byte in the engine, the simulators or the catalog (data included) changes the
+    digest a resume is checked against; a changed figure or CLI module does not."""
+    from pathlib import Path
+
+    import adamtheory
+    import counterexamples
+    from adamtheory.sweep import identity
+
+    pkg, cat = Path(adamtheory.__file__).parent, Path(counterexamples.__file__).parent
+    real = Path.read_bytes
+    identity.code_digest.cache_clear()
+    try:
+        base = identity.code_digest()
+        for target, counts in ((pkg / "engine" / "kernels.py", True), (pkg / "schedules.py", True),
+                               (cat / "rng.py", True), (cat / "data" / "breast_cancer.csv.gz", True),
+                               (pkg / "cli" / "figures.py", False),
+                               (pkg / "figures" / "a_reddi.py", False),
+                               (pkg / "plotting" / "phase.py", False)):
+            assert target.is_file()
+            monkeypatch.setattr(Path, "read_bytes",
+                                lambda self, t=target: real(self) + (b"#" if self == t else b""))
+            identity.code_digest.cache_clear()
+            assert (identity.code_digest() != base) == counts, target
+    finally:
+        monkeypatch.undo()
+        identity.code_digest.cache_clear()

@@ -249,6 +249,30 @@ def test_problem_file_edited_before_resume_is_refused(work, capsys):
     assert a.attrs["fingerprint"] != b.attrs["fingerprint"]
 
 
+def test_a_store_of_other_code_is_not_resumed_but_still_read(work, capsys, monkeypatch):
+    """Chunks computed by other code (an edited checkout, the same version string) never mix
+    with this code's: the resume is refused with one line and nothing is written; the results
+    stay readable. A store.json without the digest (an older store) is refused the same way."""
+    from adamtheory.sweep import identity
+
+    ref = values(open_results(work / "out").load())
+    (work / "out" / "chunks" / "c000003.npz").unlink()
+    (work / "out" / "chunks" / "c000003.json").unlink()
+    before = sorted(p.name for p in (work / "out").rglob("*"))
+    meta = json.loads((work / "out" / "store.json").read_text())
+    assert meta["code"] == identity.code_digest()
+    with monkeypatch.context() as mp:
+        mp.setattr("adamtheory.sweep.runner.code_digest", lambda: "0" * 64)
+        one_line_exit_2(capsys, ["sweep", "s.toml", "-o", "out", "--resume", "--quiet"],
+                        "other adamtheory code")
+    assert sorted(p.name for p in (work / "out").rglob("*")) == before
+    del meta["code"]
+    (work / "out" / "store.json").write_text(json.dumps(meta))
+    one_line_exit_2(capsys, ["sweep", "s.toml", "-o", "out", "--resume", "--quiet"],
+                    "package source differs")
+    assert set(values(open_results(work / "out").load())) == set(ref)
+
+
 def test_second_writer_refused_at_the_start(work, capsys):
     lock = store_mod.Lock(work / "out").acquire()
     try:

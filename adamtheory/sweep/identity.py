@@ -16,6 +16,7 @@ imports or runs anything they name).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import math
@@ -84,6 +85,36 @@ def catalog_digest(name: str, problem) -> dict:
         except OSError:
             out[key] = None
     return out
+
+
+#: Parts of adamtheory that present results without computing them: not in :func:`code_digest`.
+PRESENTATION = ("cli", "figures", "plotting", "torch", "flower", "demo.py", "__main__.py")
+
+
+@functools.cache
+def code_digest() -> str:
+    """sha256 of the code that computes a sweep's numbers: every ``.py`` file of adamtheory but
+    its :data:`PRESENTATION` parts, and every file of the counterexamples catalog (its data
+    included), each as its relative path and bytes, in sorted order.
+
+    Kept in a store's ``store.json``: a store written by other code (an edited checkout, an
+    upgrade under the same version string) is not resumed into, so its chunks never mix with
+    this code's. Reading a store does not compare it (results stay readable after an upgrade).
+    """
+    import adamtheory
+    import counterexamples
+
+    h = hashlib.sha256()
+    roots = ((Path(adamtheory.__file__).parent, "*.py"),
+             (Path(counterexamples.__file__).parent, "*"))
+    for root, pattern in roots:
+        for f in sorted(root.rglob(pattern)):
+            rel = f.relative_to(root)
+            if (not f.is_file() or "__pycache__" in rel.parts
+                    or (root.name == "adamtheory" and rel.parts[0] in PRESENTATION)):
+                continue
+            h.update(f"{root.name}/{rel.as_posix()}\0".encode() + f.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def problem_identity(name: str, problem, file_digest: str | None = None) -> dict:

@@ -32,6 +32,7 @@ from . import backends, config, tables, theory
 from .dataset import assemble
 from .errors import StoreError
 from .frame import SweepBase
+from .identity import code_digest
 from .plan import cpu_count, duration, estimate, human, make_plan
 from .progress import SweepProgress
 from .store import LOCK, Lock, differences, init_store, read_store_meta, scan, write_manifest
@@ -84,6 +85,10 @@ def _existing_store(out: Path, sweep, resume: bool):
                          f"{', '.join(what) or 'fingerprint'}); its finished chunks would mix "
                          "with new ones: resume it with its own sweep file and unchanged "
                          "problem, or choose another -o")
+    if meta.get("code") != code_digest():
+        raise StoreError(f"{str(out)!r} was written by other adamtheory code (an edited or "
+                         "reinstalled package; package source differs): its finished chunks "
+                         "would mix with this code's: run the sweep into another -o")
     return tuple(meta["chunk"])
 
 

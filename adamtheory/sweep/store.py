@@ -4,7 +4,9 @@ Layout of an output directory ``OUT``::
 
     OUT/sweep.toml           the sweep file as given
     OUT/store.json           fingerprint of the sweep and what it covers (canonical), chunk
-                             layout, package version, the problem's identity and metadata
+                             layout, package version, the digest of the code that computes
+                             (:func:`.identity.code_digest`: a resume needs the same code), the
+                             problem's identity and metadata
     OUT/.lock                held (flock) by the one sweep writing to OUT
     OUT/chunks/c000012.npz   the arrays of chunk 12 (see :mod:`.compute`), with its chunk id,
                              grid box and fingerprint embedded (``_id``, ``_fingerprint``)
@@ -39,6 +41,7 @@ import numpy as np
 from ..engine.metrics import NAMES as METRICS
 from ..usercache import atomic_write
 from .errors import StoreError
+from .identity import code_digest
 
 FORMAT = "adamtheory-sweep/2"
 OLD_FORMATS = ("adamtheory-sweep/1",)
@@ -192,8 +195,8 @@ def init_store(out, sweep, plan) -> None:
         atomic_write(out / "sweep.toml", sweep.text.encode())
         meta = {"format": FORMAT, "fingerprint": sweep.fingerprint, "shape": list(plan.shape),
                 "chunk": list(plan.chunk), "n_chunks": plan.n_chunks,
-                "version": sweep.canonical()["version"], "created": time.time(),
-                "canonical": sweep.canonical()}
+                "version": sweep.canonical()["version"], "code": code_digest(),
+                "created": time.time(), "canonical": sweep.canonical()}
         info = sweep.store_info()
         if info is not None:
             meta["problem_info"] = info
