@@ -261,11 +261,15 @@ def _floor_poly(arg: sp.Expr, t: np.ndarray):
     ints = [int(sp.Rational(c) * q) for c in coeffs]
     tmax = int(np.max(np.abs(t))) if t.size else 0
     big = sum(abs(c) * tmax**k for k, c in enumerate(reversed(ints))) >= _INT64_SAFE
-    ti = t.astype(object) if big else t.astype(np.int64)
+    ti = t.astype(np.int64)
+    ti = ti.astype(object) if big else ti  # object: Python integers
     acc = np.zeros(t.shape, dtype=object if big else np.int64)
     for c in ints:  # Horner
         acc = acc * ti + c
-    return (acc // q).astype(np.float64)
+    try:
+        return (acc // q).astype(np.float64)
+    except OverflowError:  # beyond float64: the float evaluation says inf
+        return None
 
 
 def _floor_near(arg: sp.Expr, t: np.ndarray, approx: np.ndarray) -> np.ndarray:

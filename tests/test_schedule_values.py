@@ -103,3 +103,12 @@ def test_scalar_and_shaped_steps():
     s = Schedule.parse("0.5**floor(t/49)")
     assert s(49) == 0.5 and s(48.0) == 1.0
     np.testing.assert_array_equal(s(np.array([[48, 49], [97, 98]])), [[1.0, 0.5], [0.5, 0.25]])
+
+
+def test_floors_of_large_polynomials():
+    """Beyond int64 the polynomial is evaluated in Python integers (exact), beyond float64 the
+    value is inf; never the NaN of an overflowed integer."""
+    s = Schedule.parse("floor(t**64/3 + t**63/7)")  # ~1e383 at 1e6: beyond float64
+    assert np.isposinf(s.values(2, start=10**6)).all()
+    s = Schedule.parse("floor(t**5/7)")  # ~1.4e44 at 1e9: beyond int64, within float64
+    np.testing.assert_allclose(s.values(3, start=10**9), _exact(s, 3, 10**9), rtol=1e-15)
