@@ -64,7 +64,8 @@ def trace_figure(rows: dict, path, title: str, legend_title: str | None = None,
             ax.tick_params(which="both", labelsize=7)
             ax.grid(True, lw=0.3, alpha=0.5)
             what = PANEL_TITLE.get(metric, metric)
-            ax.set_title(f"{rname}: {what} ({how})" if rname else f"{what} ({how})", fontsize=7)
+            # two lines: "row: metric (mean of n seeds, band: min-max)" is wider than a panel
+            ax.set_title(f"{rname}: {what}\n({how})" if rname else f"{what} ({how})", fontsize=7)
             vals = np.concatenate([np.ravel(tr[metric]) for tr in data["series"].values()])
             vals = vals[np.isfinite(vals)]
             if metric == "x":
