@@ -137,13 +137,14 @@ def write_entry(kind: str, salt: str, key: str, value) -> None:
     """Store ``value`` (strict JSON) for ``key`` under ``salt`` (:func:`atomic_write`); skipped
     silently if the cache cannot be written."""
     path = entry_path(kind, salt, key)
+    new = False
     with contextlib.suppress(OSError, ValueError, TypeError):
         text = json.dumps({"salt": salt, "key": key, "value": value}, allow_nan=False)
         new = not path.parent.is_dir()
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, text.encode())
-        if new:  # a new salt (a changed checker, another version): old salts may go
-            prune(kind, keep=[path.parent])
+    if new:  # a new salt (a changed checker, another version): old salts may go; a bad
+        prune(kind, keep=[path.parent])  # $ADAMTHEORY_CACHE_MAX_AGE_DAYS is an error here too
 
 
 def _fsync_dir(d: Path) -> None:

@@ -60,6 +60,9 @@ def test_the_age_is_a_setting(cache, monkeypatch):
         with pytest.raises(InputError, match="give a number of days") as exc:
             usercache.prune("kind")
         assert "\n" not in str(exc.value)
+    # the verdicts' path says so too (a new salt prunes), not only a compilation
+    with pytest.raises(InputError, match="ADAMTHEORY_CACHE_MAX_AGE_DAYS=inf"):
+        usercache.write_entry("verdicts", "d" * 64, "q", 1)
 
 
 def test_a_new_verdict_salt_removes_salts_unused_for_a_month(cache):
@@ -94,3 +97,14 @@ def test_a_compilation_removes_kernels_unused_for_a_month(cache):
     assert fn(np.ones(3)) == pytest.approx(np.sqrt(3.0), rel=1e-6)
     assert said and "stale" not in _entries(root) and "stale.lock" not in _entries(root)
     assert "recent" in _entries(root) and len(_entries(root)) == 3  # recent, the new entry, lock
+
+
+def test_a_bad_age_is_an_error_before_compiling(cache, monkeypatch):
+    from adamtheory.distributed.compressors import CODEC
+    from adamtheory.engine.cache import compiled
+
+    monkeypatch.setenv("ADAMTHEORY_CACHE_MAX_AGE_DAYS", "soon")
+    said = []
+    with pytest.raises(InputError, match="ADAMTHEORY_CACHE_MAX_AGE_DAYS=soon"):
+        compiled(CODEC, (), "qsgd_radius", (np.ones(3),), "a test", announce=said.append)
+    assert said == [] and sorted((cache / "kernels").glob("*")) == []  # nothing compiled

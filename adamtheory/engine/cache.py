@@ -68,7 +68,13 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from ..usercache import atomic_write, cache_dir, mark_used, prune  # noqa: F401 - cache_dir re-exported
+from ..usercache import (  # noqa: F401 - cache_dir re-exported
+    atomic_write,
+    cache_dir,
+    mark_used,
+    max_age_days,
+    prune,
+)
 
 try:  # pragma: no cover - Windows has no fcntl; the cache then works without the lock
     import fcntl
@@ -462,6 +468,7 @@ def compiled(template: Template, bound: tuple, function: str, args, label: str,
         return getattr(mod, function)
     say = announce if announce is not None else _stderr
     tag = f"{function}{sig}"
+    max_age_days()  # a bad $ADAMTHEORY_CACHE_MAX_AGE_DAYS is an error before a compilation
     with _locked(entry):
         mod = _module(entry, bound)
         disp = getattr(mod, function)
