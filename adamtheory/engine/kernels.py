@@ -319,7 +319,10 @@ def _fast1(t0, t1, A, B, TH, ai, bi, ti, kind, off, x_, m_, v_, alive_, flag, st
     # written out here rather than in an inlined helper: an array rebound or passed to an
     # inlined function inside the loop costs NRT reference-count updates (atomic, on lines
     # the two threads share) at every step, which took a fifth of the Reddi benchmark.
-    x, m, v, alive, rsum = x_.copy(), m_.copy(), v_.copy(), alive_.copy(), rsum_.copy()
+    x, m, v, rsum = x_.copy(), m_.copy(), v_.copy(), rsum_.copy()
+    # alive as 64-bit integers: the loop's tests are 64-bit lanes, and a byte array
+    # took a pack and an unpack of the lanes per vector of configurations
+    alive = alive_.astype(np.int64)
     n = x.shape[0]
     ab, bb, tb = np.zeros((1, n)), np.zeros((1, n)), np.zeros((1, n))
     Av = A if kind[0] == 1 else ab
@@ -329,26 +332,30 @@ def _fast1(t0, t1, A, B, TH, ai, bi, ti, kind, off, x_, m_, v_, alive_, flag, st
         ac, ra, oa = _rowref(A, t, kind[0], off[0], ai, ab)
         bc, rb, ob = _rowref(B, t, kind[1], off[1], bi, bb)
         tc, rt, ot = _rowref(TH, t, kind[2], off[2], ti, tb)
-        ls = grad1(xs, t, seed, prm)[0] if reg else 0.0
+        if reg:
+            # f_t at the step's iterates, before the update; a loop of its own, so that the
+            # update loop below carries no regret accumulation (if-converted into it, that
+            # was a masked load and store per configuration even with regret off)
+            ls = grad1(xs, t, seed, prm)[0]
+            for i in range(n):
+                rsum[i] += grad1(x[i], t, seed, prm)[0] - ls
         deaths = 0
         for i in range(n):
             u = np.uint64(i)
             xi = x[i]
-            loss, g = grad1(xi, t, seed, prm)
+            g = grad1(xi, t, seed, prm)[1]
             mi, vi = moments(g, m[i], v[i], bc + Bv[rb, ob + u], tc + Tv[rt, ot + u])
             step = generic_step(ac + Av[ra, oa + u], mi, vi)
             y = xi - step
             y = lo if y < lo else y
             y = hi if y > hi else y
             live = alive[i]
-            keep = live & _ok(step, vi, y)
-            deaths += live & (not keep)
+            keep = live & np.int64(_ok(step, vi, y))
+            deaths += live ^ keep
             m[i] = mi
             v[i] = vi
             x[i] = y if keep else xi
             alive[i] = keep
-            if reg:
-                rsum[i] += loss - ls
         if deaths:
             for i in range(n):
                 if not alive[i] and stop[i] == 0:
@@ -358,7 +365,7 @@ def _fast1(t0, t1, A, B, TH, ai, bi, ti, kind, off, x_, m_, v_, alive_, flag, st
     x_[:] = x
     m_[:] = m
     v_[:] = v
-    alive_[:] = alive
+    alive_[:] = alive != 0
     rsum_[:] = rsum
 
 
