@@ -82,7 +82,7 @@ def draw_bounds(path, data: dict) -> None:
 
     plt = pyplot()
     n = len(data["series"])
-    fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 3.2), sharey=True)
+    fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 3.2), dpi=DPI, sharey=True)
     for ax, s in zip(np.atleast_1d(axes), data["series"]):
         T = np.asarray(s["T"])
         for i, (k, v) in enumerate(s["bounds"].items()):

@@ -19,7 +19,7 @@ def draw(job: Job, parts: dict) -> dict:
     d = parts[job.group]
     runs = d["runs"]
     plt = pyplot()
-    fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.8), sharex="row")
+    fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.8), dpi=DPI, sharex="row")
     for row, p in enumerate(PROBLEMS):
         key, levels = LEVELS[p]
         for col, lev in enumerate(levels):

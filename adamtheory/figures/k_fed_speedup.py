@@ -29,7 +29,7 @@ def draw(job: Job, parts: dict) -> dict:
 
     sp = parts[job.group]
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(5.0, 3.6))
+    fig, ax = plt.subplots(figsize=(5.0, 3.6), dpi=DPI)
     S = np.asarray(sp["S"])
     ax.axvspan(S[0] * 0.8, min(sp["s_max"], S[-1] * 1.25), color="0.9",
                label=rf"theory range $\eta_g \eta_l K L \leq 1$ ($S \leq {sp['s_max']:.0f}$)")

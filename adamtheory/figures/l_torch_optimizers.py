@@ -32,7 +32,7 @@ def draw(job: Job, parts: dict) -> dict:
     if data is None:
         return draw_skipped(job, TITLE)
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), dpi=DPI)
     verdict_word = {True: "guaranteed", False: "no guarantee", None: "outside the family"}
     summary = {}
     for (name, d), color in zip(data["optimizers"].items(), PALETTE):

@@ -31,7 +31,7 @@ def draw(job: Job, parts: dict) -> dict:
     if data is None:
         return draw_skipped(job, TITLE)
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), dpi=DPI)
     Ns = np.array(data["workers"], float)
     res = data["results"]
     its = np.array([res[str(int(n))]["mean_iters"] for n in Ns])

@@ -34,7 +34,7 @@ def draw(job: Job, parts: dict) -> dict:
     if data is None:
         return draw_skipped(job, TITLE)
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    fig, ax = plt.subplots(figsize=(6.0, 4.0), dpi=DPI)
     names = list(dict.fromkeys(k.split("|")[0] for k in data["runs"]))
     summary = {}
     for name, color in zip(names, PALETTE):

@@ -27,7 +27,7 @@ def begin():
 def draw_skipped(job, title: str) -> dict:
     """A placeholder image saying the figure was skipped, and its manifest entry."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(5.0, 3.6))
+    fig, ax = plt.subplots(figsize=(5.0, 3.6), dpi=DPI)
     ax.set_facecolor(GREY)
     ax.text(0.5, 0.5, f"{title}\n\n{SKIPPED}", ha="center", va="center", wrap=True,
             fontsize=FONT["title"], transform=ax.transAxes)
