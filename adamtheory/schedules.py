@@ -178,7 +178,9 @@ def _floor_of(a: sp.Expr) -> sp.Expr:
     it first: ``floor(log(999999996)/log(10))`` gives 9. Here a rational is floored exactly; any
     other number is evaluated to 30, 60, ... digits until it is clearly between two integers;
     one still within 1e-230 of an integer n is n if ``a - n`` simplifies to 0 (``log(1000) /
-    log(10)``), else the side its 240-digit value is on.
+    log(10)``), else the side its 240-digit value is on when that is 1e-235 (relative) or more
+    away from n. A value closer to n, and not provably n, is a :class:`ScheduleError`: its floor is n or n - 1, and no
+    precision fixed in advance decides which.
     """
     if a.is_Rational:
         return sp.floor(a)
@@ -198,7 +200,16 @@ def _floor_of(a: sp.Expr) -> sp.Expr:
         zero = sp.simplify(sp.expand_log(a - n, force=True)) == 0
     except (TypeError, ValueError, RecursionError):
         zero = False
-    return n if zero or v >= n else n - 1
+    if zero:
+        return n
+    if abs(v - n) > sp.Float(10) ** (5 - FLOOR_DIGITS[-1]) * max(1, abs(v)):
+        return n if v > n else n - 1
+    text = str(a)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    raise ScheduleError(f"floor({text}): the argument cannot be told from the integer {n} at "
+                        f"{FLOOR_DIGITS[-1]} digits and is not provably {n}; write the schedule "
+                        "so that its floors' arguments are rational at integer t, or not this "
+                        "close to an integer")
 
 
 def sign_at(expr: sp.Expr, k: int) -> int | None:

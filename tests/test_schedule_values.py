@@ -112,3 +112,34 @@ def test_floors_of_large_polynomials():
     assert np.isposinf(s.values(2, start=10**6)).all()
     s = Schedule.parse("floor(t**5/7)")  # ~1.4e44 at 1e9: beyond int64, within float64
     np.testing.assert_allclose(s.values(3, start=10**9), _exact(s, 3, 10**9), rtol=1e-15)
+
+
+
+def _tiny(exponent: int) -> str:
+    """10^-exponent as a product the parser accepts (exponents within [-64, 64])."""
+    parts = [50] * (exponent // 50) + ([exponent % 50] if exponent % 50 else [])
+    return "*".join(f"10**-{p}" for p in parts)
+
+
+@pytest.mark.parametrize("exponent,digits", [(50, 60), (100, 120), (200, 240), (230, 240)])
+def test_exact_floors_at_every_precision(exponent, digits):
+    """sqrt(t² ± 10^-e) is within about 10^-e / (2t) of the integer t: 30 digits cannot tell
+    the side, so the floor is decided at ``digits`` (the last at 240: a gap of 7e-232, below the
+    margin of every precision, where the side of the 240-digit value decides)."""
+    from adamtheory.schedules import FLOOR_DIGITS
+
+    assert digits in FLOOR_DIGITS
+    up = Schedule.parse(f"floor(sqrt(t**2 + {_tiny(exponent)}))")
+    down = Schedule.parse(f"floor(sqrt(t**2 - {_tiny(exponent)}))")
+    assert up.at(7) == 7 and down.at(7) == 6
+
+
+def test_a_floor_no_precision_can_decide_is_an_error():
+    """An argument closer to an integer than 240 digits resolve, and not provably that integer,
+    has no floor the checker can vouch for: one line, not a guess (the 240-digit value of
+    sqrt(49 - 10^-240) is 7 to within its last digits, which decide nothing)."""
+    from adamtheory.schedules import ScheduleError
+
+    with pytest.raises(ScheduleError, match="cannot be told from the integer 7"):
+        Schedule.parse(f"floor(sqrt(t**2 - {_tiny(240)}))").at(7)
+    assert Schedule.parse("floor(log(t**3)/log(t))").at(7) == 3  # provably 3: simplifies
