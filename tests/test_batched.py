@@ -75,7 +75,7 @@ def test_batched_loop_bitwise_independent_of_split_threads_order():
 
 
 @pytest.mark.parametrize("name", BATCHED)
-@pytest.mark.parametrize("nc", [1, 9])  # one column has its own loops (a register sum)
+@pytest.mark.parametrize("nc", [1, 2, 7, 8, 9])  # below 8 columns: one at a time
 def test_block_oracles_reproduce_the_oracles_bitwise(name, nc):
     prob = cx.get(name)
     rng = np.random.default_rng(3)
