@@ -361,7 +361,10 @@ def validate(spec: OptimizerSpec, n: int = NUMERIC_RANGE, notes: list | None = N
     for role, (sym, need) in RANGES.items():
         sched: Schedule = getattr(spec, role)
         expr = sched.bound_expr
-        first = _exact_at(expr, 1)
+        try:
+            first = _exact_at(expr, 1)
+        except ScheduleError as exc:
+            raise ScheduleError(f"{role} = {sched}: at t = 1, {exc}") from None
         if first.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or (first.is_number and first.has(sp.I)):
             raise ScheduleError(
                 f"{role} = {sched}: not defined at t = 1 (division by zero?); steps start at t = 1"

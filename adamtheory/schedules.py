@@ -179,8 +179,8 @@ def _floor_of(a: sp.Expr) -> sp.Expr:
     other number is evaluated to 30, 60, ... digits until it is clearly between two integers;
     one still within 1e-230 of an integer n is n if ``a - n`` simplifies to 0 (``log(1000) /
     log(10)``), else the side its 240-digit value is on when that is 1e-235 (relative) or more
-    away from n. A value closer to n, and not provably n, is a :class:`ScheduleError`: its floor is n or n - 1, and no
-    precision fixed in advance decides which.
+    away from n. A value closer to n, and not provably n, is a :class:`ScheduleError`: its
+    floor is n or n - 1, and no precision fixed in advance decides which.
     """
     if a.is_Rational:
         return sp.floor(a)

@@ -71,6 +71,8 @@ def test_numeric_only_marks_the_range(capsys):
         (["check", "--alpha", "0.1 - t", "--beta", "0", "--theta", "0.9"], "must be > 0"),
         (["check", "--alpha", "1/(t-1)", "--beta", "0", "--theta", "0.9"], "t = 1"),
         (["check", "--alpha", "t" * 500, "--beta", "0", "--theta", "0.9"], "characters"),
+        (["check", "--alpha", "0.1*floor(sqrt(t**2 - 10**-60*10**-60*10**-60*10**-60))/t",
+          "--beta", "0", "--theta", "0.9"], "cannot be told from the integer 1"),
         (["check", "--alpha", "0.1", "--beta", "0"], "missing --theta"),
         (["check", "--optimizer", "adamw"], "did you mean 'adam'"),
         (["check", "--optimizer", "amsgrad"], "not Generic Adam"),
