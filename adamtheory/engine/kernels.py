@@ -335,7 +335,7 @@ def _fast1(t0, t1, A, B, TH, ai, bi, ti, kind, off, x_, m_, v_, alive_, flag, st
         tc, rt, ot = _rowref(TH, t, kind[2], off[2], ti, tb)
         # the gradients first, in a loop of their own (with f_t's regret term when regret is
         # on): in the update loop, the stochastic oracle's sample draw kept it from vectorizing
-        # (2.7e8 against 5.3e8 config-steps/s on reddi-sec5-stochastic), and the regret's
+        # (2.9e8 against 6.0e8 config-steps/s on reddi-sec5-stochastic, AVX2), and the regret's
         # accumulation, if-converted into it, was a masked load and store per configuration
         if reg:
             ls = grad1(xs, t, seed, prm)[0]
