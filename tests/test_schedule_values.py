@@ -114,7 +114,6 @@ def test_floors_of_large_polynomials():
     np.testing.assert_allclose(s.values(3, start=10**9), _exact(s, 3, 10**9), rtol=1e-15)
 
 
-
 def _tiny(exponent: int) -> str:
     """10^-exponent as a product the parser accepts (exponents within [-64, 64])."""
     parts = [50] * (exponent // 50) + ([exponent % 50] if exponent % 50 else [])
